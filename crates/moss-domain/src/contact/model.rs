@@ -1,0 +1,322 @@
+//! Contact entity, its input forms and its list query.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Errors, FieldError};
+use crate::id::{CompanyId, ContactId, WorkspaceId};
+use crate::page::SortField;
+use crate::text::{
+    EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, TagName, check_custom_fields, optional_email, optional_text,
+    optional_url, parse_tags, patch_optional_text, patch_required_text, patch_with, required_text, search_words,
+};
+use crate::time::Timestamp;
+use crate::value::{Patch, Value};
+
+/// A person in the CRM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    /// `cnt_` id.
+    pub id: ContactId,
+    /// Workspace.
+    pub workspace_id: WorkspaceId,
+    /// Required.
+    pub first_name: String,
+    /// Optional.
+    pub last_name: Option<String>,
+    /// Unique per workspace, case-insensitively.
+    pub email: Option<EmailAddress>,
+    /// Optional.
+    pub phone: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// LinkedIn profile.
+    pub linkedin_url: Option<HttpUrl>,
+    /// Company in the same workspace.
+    pub company_id: Option<CompanyId>,
+    /// Free text.
+    pub notes: Option<String>,
+    /// Tag names, sorted case-insensitively.
+    pub tags: Vec<TagName>,
+    /// Free-form custom fields.
+    pub custom_fields: BTreeMap<String, Value>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A contact body as sent, with JSON types already checked.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    /// first_name.
+    pub first_name: Option<String>,
+    /// last_name.
+    pub last_name: Option<String>,
+    /// email.
+    pub email: Option<String>,
+    /// phone.
+    pub phone: Option<String>,
+    /// title.
+    pub title: Option<String>,
+    /// linkedin_url.
+    pub linkedin_url: Option<String>,
+    /// company_id (TypeID or UUID).
+    pub company_id: Option<String>,
+    /// notes.
+    pub notes: Option<String>,
+    /// tags.
+    pub tags: Option<Vec<String>>,
+    /// custom_fields.
+    pub custom_fields: Option<BTreeMap<String, Value>>,
+}
+
+/// A checked new contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewContact {
+    /// first_name.
+    pub first_name: String,
+    /// last_name.
+    pub last_name: Option<String>,
+    /// email.
+    pub email: Option<EmailAddress>,
+    /// phone.
+    pub phone: Option<String>,
+    /// title.
+    pub title: Option<String>,
+    /// linkedin_url.
+    pub linkedin_url: Option<HttpUrl>,
+    /// company_id.
+    pub company_id: Option<CompanyId>,
+    /// notes.
+    pub notes: Option<String>,
+    /// tags.
+    pub tags: Vec<TagName>,
+    /// custom_fields.
+    pub custom_fields: BTreeMap<String, Value>,
+}
+
+/// Parses a company reference (TypeID or UUID) in a body or query field.
+pub fn company_reference(field: &str, raw: &str) -> Result<CompanyId, FieldError> {
+    CompanyId::parse_reference(raw.trim()).ok_or_else(|| FieldError::new(field, "must be a company id (cmp_...)"))
+}
+
+impl NewContact {
+    /// Checks every field, reporting all bad ones at once.
+    pub fn parse(input: ContactInput) -> Result<Self, Vec<FieldError>> {
+        let mut e = Errors::new();
+        let first_name = e.check(required_text("first_name", input.first_name, MAX_NAME));
+        let last_name = e.check(optional_text("last_name", input.last_name, MAX_NAME)).flatten();
+        let email = e.check(optional_email("email", input.email)).flatten();
+        let phone = e.check(optional_text("phone", input.phone, MAX_PHONE)).flatten();
+        let title = e.check(optional_text("title", input.title, MAX_NAME)).flatten();
+        let linkedin_url = e.check(optional_url("linkedin_url", input.linkedin_url)).flatten();
+        let company_id = match input.company_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => e.check(company_reference("company_id", raw)),
+        };
+        let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
+        let tags = e.take(parse_tags("tags", input.tags.unwrap_or_default())).unwrap_or_default();
+        let custom_fields = input.custom_fields.unwrap_or_default();
+        e.take(check_custom_fields("custom_fields", &custom_fields));
+        e.finish()?;
+        let first_name = first_name.ok_or_else(|| vec![FieldError::new("first_name", "is required")])?;
+        Ok(Self { first_name, last_name, email, phone, title, linkedin_url, company_id, notes, tags, custom_fields })
+    }
+}
+
+/// A PATCH body as sent, with JSON types already checked.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    /// first_name.
+    pub first_name: Patch<String>,
+    /// last_name.
+    pub last_name: Patch<String>,
+    /// email.
+    pub email: Patch<String>,
+    /// phone.
+    pub phone: Patch<String>,
+    /// title.
+    pub title: Patch<String>,
+    /// linkedin_url.
+    pub linkedin_url: Patch<String>,
+    /// company_id.
+    pub company_id: Patch<String>,
+    /// notes.
+    pub notes: Patch<String>,
+    /// tags (replaces the whole list).
+    pub tags: Patch<Vec<String>>,
+    /// custom_fields (replaces the whole object).
+    pub custom_fields: Patch<BTreeMap<String, Value>>,
+}
+
+/// A checked PATCH: only the fields sent.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContactChanges {
+    /// first_name (required: never cleared).
+    pub first_name: Option<String>,
+    /// last_name.
+    pub last_name: Patch<String>,
+    /// email.
+    pub email: Patch<EmailAddress>,
+    /// phone.
+    pub phone: Patch<String>,
+    /// title.
+    pub title: Patch<String>,
+    /// linkedin_url.
+    pub linkedin_url: Patch<HttpUrl>,
+    /// company_id.
+    pub company_id: Patch<CompanyId>,
+    /// notes.
+    pub notes: Patch<String>,
+    /// tags.
+    pub tags: Patch<Vec<TagName>>,
+    /// custom_fields.
+    pub custom_fields: Patch<BTreeMap<String, Value>>,
+}
+
+impl ContactChanges {
+    /// Checks every field sent, reporting all bad ones at once.
+    pub fn parse(p: ContactPatch) -> Result<Self, Vec<FieldError>> {
+        let mut e = Errors::new();
+        let first_name = e.check(patch_required_text("first_name", p.first_name, MAX_NAME)).flatten();
+        let last_name = e.check(patch_optional_text("last_name", p.last_name, MAX_NAME)).unwrap_or_default();
+        let email = e.check(patch_with(p.email, |s| EmailAddress::parse("email", s))).unwrap_or_default();
+        let phone = e.check(patch_optional_text("phone", p.phone, MAX_PHONE)).unwrap_or_default();
+        let title = e.check(patch_optional_text("title", p.title, MAX_NAME)).unwrap_or_default();
+        let linkedin_url = e.check(patch_with(p.linkedin_url, |s| HttpUrl::parse("linkedin_url", s))).unwrap_or_default();
+        let company_id = e.check(patch_with(p.company_id, |s| company_reference("company_id", s))).unwrap_or_default();
+        let notes = e.check(patch_optional_text("notes", p.notes, MAX_NOTES)).unwrap_or_default();
+        let tags = match p.tags {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Set(Vec::new()),
+            Patch::Set(t) => e.take(parse_tags("tags", t)).map_or(Patch::Absent, Patch::Set),
+        };
+        let custom_fields = match p.custom_fields {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Set(BTreeMap::new()),
+            Patch::Set(m) => e.take(check_custom_fields("custom_fields", &m)).map_or(Patch::Absent, |()| Patch::Set(m)),
+        };
+        e.finish()?;
+        Ok(Self { first_name, last_name, email, phone, title, linkedin_url, company_id, notes, tags, custom_fields })
+    }
+}
+
+/// Filters of the contacts list; they combine with AND.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactFilter {
+    /// Full-text words; each must match as a prefix.
+    pub words: Vec<String>,
+    /// Only contacts of this company.
+    pub company_id: Option<CompanyId>,
+    /// Only contacts carrying this tag (lower-cased).
+    pub tag: Option<String>,
+    /// Only the contact with this email (lower-cased).
+    pub email: Option<String>,
+}
+
+impl ContactFilter {
+    /// Parses the raw filter values, reporting every bad one.
+    pub fn parse(q: Option<&str>, company_id: Option<&str>, tag: Option<&str>, email: Option<&str>) -> Result<Self, Vec<FieldError>> {
+        let mut e = Errors::new();
+        let company_id = company_id.and_then(|raw| e.check(company_reference("company_id", raw)));
+        e.finish()?;
+        Ok(Self {
+            words: q.map(search_words).unwrap_or_default(),
+            company_id,
+            tag: tag.map(|t| t.trim().to_lowercase()),
+            email: email.map(|m| m.trim().to_lowercase()),
+        })
+    }
+}
+
+/// Sort fields of the contacts list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactSort {
+    /// created_at (default).
+    CreatedAt,
+    /// updated_at.
+    UpdatedAt,
+    /// first_name, case-insensitively.
+    FirstName,
+    /// last_name, case-insensitively.
+    LastName,
+    /// email, case-insensitively.
+    Email,
+}
+
+impl SortField for ContactSort {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::CreatedAt),
+        ("updated_at", Self::UpdatedAt),
+        ("first_name", Self::FirstName),
+        ("last_name", Self::LastName),
+        ("email", Self::Email),
+    ];
+    const DEFAULT: Self = Self::CreatedAt;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_contact_reports_all_bad_fields_at_once() {
+        let input = ContactInput {
+            first_name: Some("  ".into()),
+            email: Some("nope".into()),
+            linkedin_url: Some("ftp://x".into()),
+            company_id: Some("cnt_01h455vb4pex5vsknk084sn02q".into()),
+            phone: Some("1".repeat(51)),
+            tags: Some(vec!["ok".into(), "".into()]),
+            ..Default::default()
+        };
+        let err = NewContact::parse(input).unwrap_err();
+        let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["first_name", "email", "phone", "linkedin_url", "company_id", "tags[1]"]);
+    }
+
+    #[test]
+    fn blank_optional_fields_become_null_and_company_accepts_a_uuid() {
+        let input = ContactInput {
+            first_name: Some(" Jane ".into()),
+            last_name: Some("".into()),
+            email: Some("  ".into()),
+            company_id: Some("01890a5d-ac96-774b-bcce-b302099a8057".into()),
+            ..Default::default()
+        };
+        let c = NewContact::parse(input).unwrap();
+        assert_eq!(c.first_name, "Jane");
+        assert_eq!(c.last_name, None);
+        assert_eq!(c.email, None);
+        assert_eq!(c.company_id.map(|id| id.to_string()).as_deref(), Some("cmp_01h455vb4pex5vsknk084sn02q"));
+    }
+
+    #[test]
+    fn patch_distinguishes_absent_null_and_value() {
+        let patch = ContactPatch {
+            last_name: Patch::Null,
+            title: Patch::Set("CTO".into()),
+            tags: Patch::Null,
+            ..Default::default()
+        };
+        let c = ContactChanges::parse(patch).unwrap();
+        assert_eq!(c.first_name, None);
+        assert_eq!(c.last_name, Patch::Null);
+        assert_eq!(c.title, Patch::Set("CTO".into()));
+        assert_eq!(c.email, Patch::Absent);
+        assert_eq!(c.tags, Patch::Set(vec![]));
+    }
+
+    #[test]
+    fn patch_null_first_name_is_rejected() {
+        let err = ContactChanges::parse(ContactPatch { first_name: Patch::Null, ..Default::default() }).unwrap_err();
+        assert_eq!(err[0].field, "first_name");
+    }
+
+    #[test]
+    fn filter_rejects_bad_company_id_but_not_any_q() {
+        assert!(ContactFilter::parse(Some("\"' OR 1=1 --*"), None, None, None).is_ok());
+        let err = ContactFilter::parse(None, Some("nope"), None, None).unwrap_err();
+        assert_eq!(err[0].field, "company_id");
+    }
+}

@@ -1,0 +1,40 @@
+//! Storage port for tags.
+
+use crate::error::Result;
+use crate::id::WorkspaceId;
+use crate::page::{Page, PageRequest, SortField};
+use crate::text::TagName;
+use crate::time::Timestamp;
+
+/// A tag and how many records carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    /// The spelling first written in the workspace.
+    pub name: String,
+    /// Records carrying it.
+    pub count: u64,
+}
+
+/// Sort fields of the tags list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagSort {
+    /// Records carrying the tag (default).
+    Count,
+    /// Name, case-insensitively.
+    Name,
+}
+
+impl SortField for TagSort {
+    const ALL: &'static [(&'static str, Self)] = &[("count", Self::Count), ("name", Self::Name)];
+    const DEFAULT: Self = Self::Count;
+}
+
+/// Tags of a workspace.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait TagRepo {
+    /// Makes sure each tag exists in the workspace and returns the stored spelling of each
+    /// (the first one written), in the order given.
+    fn ensure_tags(&mut self, workspace_id: WorkspaceId, tags: &[TagName], at: Timestamp) -> Result<Vec<TagName>>;
+    /// A page of the workspace's tags that at least one record carries, with counts.
+    fn list_tags(&mut self, workspace_id: WorkspaceId, page: &PageRequest<TagSort>) -> Result<Page<TagCount>>;
+}

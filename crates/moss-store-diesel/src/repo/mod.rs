@@ -1,0 +1,49 @@
+//! One module per port; each implements its trait on [`crate::store::DieselTx`].
+
+mod audit;
+mod company;
+mod contact;
+mod key;
+mod tag;
+mod workspace;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// Stored form of a timestamp.
+pub(crate) fn naive(t: &DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+/// Domain form of a stored timestamp.
+pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Parses a stored TypeID with the id type's own parser.
+macro_rules! parse_id {
+    ($ty:ty, $text:expr) => {
+        <$ty>::parse(&$text).ok_or_else(|| crate::error::corrupt(stringify!($ty), &$text))
+    };
+}
+pub(crate) use parse_id;
+
+/// Runs the same generic diesel code on whichever backend the connection is.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            crate::connection::MossConnection::Pg($c) => $body,
+            crate::connection::MossConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Converts a count from the database.
+pub(crate) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// LIMIT and OFFSET for a page.
+pub(crate) fn limits<S>(page: &moss_domain::PageRequest<S>) -> (i64, i64) {
+    (i64::from(page.per_page), i64::try_from(page.offset()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,127 @@
+use std::collections::HashMap;
+
+use diesel::dsl::{count_star, exists};
+use diesel::prelude::*;
+use moss_domain::id::WorkspaceId;
+use moss_domain::page::{Page, PageRequest, SortOrder};
+use moss_domain::tag::ports::{TagCount, TagRepo, TagSort};
+use moss_domain::text::TagName;
+use moss_domain::time::Timestamp;
+use moss_domain::Result;
+
+use super::{count, limits, naive, on_backend};
+use crate::connection::MossConnection;
+use crate::error;
+use crate::schema::{lower, record_tags, tags};
+use crate::store::DieselTx;
+
+#[derive(Insertable)]
+#[diesel(table_name = tags)]
+struct NewTagRow<'a> {
+    workspace_id: &'a str,
+    name_lower: String,
+    name: &'a str,
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = record_tags)]
+struct RecordTagRow<'a> {
+    record_id: &'a str,
+    workspace_id: &'a str,
+    name_lower: String,
+}
+
+/// Replaces a record's tags (already made canonical with `ensure_tags`).
+pub(crate) fn set_record_tags(conn: &mut MossConnection, ws: &str, record_id: &str, list: &[TagName]) -> Result<()> {
+    diesel::delete(record_tags::table.filter(record_tags::record_id.eq(record_id))).execute(conn).map_err(error::db)?;
+    for tag in list {
+        let row = RecordTagRow { record_id, workspace_id: ws, name_lower: tag.key() };
+        diesel::insert_into(record_tags::table).values(&row).execute(conn).map_err(error::db)?;
+    }
+    Ok(())
+}
+
+/// Removes a deleted record's tags.
+pub(crate) fn clear_record_tags(conn: &mut MossConnection, record_id: &str) -> Result<()> {
+    diesel::delete(record_tags::table.filter(record_tags::record_id.eq(record_id))).execute(conn).map_err(error::db)?;
+    Ok(())
+}
+
+/// The tags of each record, by record id, sorted as records present them.
+pub(crate) fn tags_of(conn: &mut MossConnection, ws: &str, ids: &[String]) -> Result<HashMap<String, Vec<TagName>>> {
+    let mut out: HashMap<String, Vec<TagName>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = record_tags::table
+        .inner_join(tags::table.on(tags::workspace_id.eq(record_tags::workspace_id).and(tags::name_lower.eq(record_tags::name_lower))))
+        .filter(record_tags::workspace_id.eq(ws))
+        .filter(record_tags::record_id.eq_any(ids))
+        .select((record_tags::record_id, tags::name))
+        .load::<(String, String)>(conn)
+        .map_err(error::db)?;
+    for (id, name) in rows {
+        out.entry(id).or_default().push(TagName::from_stored(name));
+    }
+    for list in out.values_mut() {
+        moss_domain::text::sort_tags(list);
+    }
+    Ok(out)
+}
+
+impl TagRepo for DieselTx<'_> {
+    fn ensure_tags(&mut self, ws: WorkspaceId, list: &[TagName], at: Timestamp) -> Result<Vec<TagName>> {
+        let ws = ws.to_string();
+        let created_at = naive(&at);
+        for tag in list {
+            let row = NewTagRow { workspace_id: &ws, name_lower: tag.key(), name: tag.as_str(), created_at };
+            // The first spelling written wins; later ones keep it.
+            on_backend!(&mut *self.conn, |c| diesel::insert_into(tags::table).values(&row).on_conflict_do_nothing().execute(c))
+                .map_err(error::db)?;
+        }
+        let keys: Vec<String> = list.iter().map(TagName::key).collect();
+        let stored: HashMap<String, String> = tags::table
+            .filter(tags::workspace_id.eq(&ws))
+            .filter(tags::name_lower.eq_any(&keys))
+            .select((tags::name_lower, tags::name))
+            .load::<(String, String)>(self.conn)
+            .map_err(error::db)?
+            .into_iter()
+            .collect();
+        Ok(keys
+            .iter()
+            .zip(list)
+            .map(|(k, t)| stored.get(k).map_or_else(|| t.clone(), |n| TagName::from_stored(n.clone())))
+            .collect())
+    }
+
+    fn list_tags(&mut self, ws: WorkspaceId, page: &PageRequest<TagSort>) -> Result<Page<TagCount>> {
+        let ws = ws.to_string();
+        let used = record_tags::table
+            .filter(record_tags::workspace_id.eq(tags::workspace_id))
+            .filter(record_tags::name_lower.eq(tags::name_lower));
+        let total = tags::table
+            .filter(tags::workspace_id.eq(&ws))
+            .filter(exists(used))
+            .count()
+            .get_result::<i64>(self.conn)
+            .map_err(error::db)?;
+        let q = record_tags::table
+            .inner_join(tags::table.on(tags::workspace_id.eq(record_tags::workspace_id).and(tags::name_lower.eq(record_tags::name_lower))))
+            .filter(record_tags::workspace_id.eq(&ws))
+            .group_by((tags::name_lower, tags::name))
+            .select((tags::name, count_star()))
+            .into_boxed();
+        let q = match (page.sort, page.order) {
+            (TagSort::Count, SortOrder::Desc) => q.order((count_star().desc(), tags::name_lower.asc())),
+            (TagSort::Count, SortOrder::Asc) => q.order((count_star().asc(), tags::name_lower.asc())),
+            (TagSort::Name, SortOrder::Asc) => q.order((lower(tags::name).asc(), tags::name_lower.asc())),
+            (TagSort::Name, SortOrder::Desc) => q.order((lower(tags::name).desc(), tags::name_lower.desc())),
+        };
+        let (limit, offset) = limits(page);
+        let rows = q.limit(limit).offset(offset).load::<(String, i64)>(self.conn).map_err(error::db)?;
+        let items = rows.into_iter().map(|(name, n)| TagCount { name, count: count(n) }).collect();
+        Ok(Page { items, total: count(total) })
+    }
+}

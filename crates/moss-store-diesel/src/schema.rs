@@ -1,0 +1,126 @@
+//! The diesel schema: portable types only (TypeID text ids, naive UTC timestamps, text JSON).
+
+diesel::table! {
+    workspaces (id) {
+        id -> Text,
+        name -> Text,
+        slug -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Text,
+        workspace_id -> Text,
+        email -> Text,
+        email_lower -> Text,
+        name -> Nullable<Text>,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        workspace_id -> Text,
+        member_id -> Text,
+        name -> Text,
+        scope -> Text,
+        prefix -> Text,
+        digest -> Binary,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    companies (id) {
+        id -> Text,
+        workspace_id -> Text,
+        name -> Text,
+        domain -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        website -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        custom_fields -> Text,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        workspace_id -> Text,
+        first_name -> Text,
+        last_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        email_lower -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        title -> Nullable<Text>,
+        linkedin_url -> Nullable<Text>,
+        company_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        custom_fields -> Text,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (workspace_id, name_lower) {
+        workspace_id -> Text,
+        name_lower -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    record_tags (record_id, name_lower) {
+        record_id -> Text,
+        workspace_id -> Text,
+        name_lower -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        workspace_id -> Text,
+        event_type -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        request_id -> Text,
+        ip -> Nullable<Text>,
+        metadata -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    workspaces, members, api_keys, companies, contacts, tags, record_tags, audit_log
+);
+
+diesel::define_sql_function! {
+    /// Lower-cases text (ASCII on both engines, given the "C" collation on Postgres).
+    #[sql_name = "lower"]
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    /// `lower` for nullable columns.
+    #[sql_name = "lower"]
+    fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}

@@ -1,0 +1,110 @@
+//! [`DieselStore`]: the domain's [`Store`] port on an r2d2 pool.
+
+use std::sync::Mutex;
+
+use diesel::Connection;
+use moss_domain::audit::AuditRepo;
+use moss_domain::company::ports::CompanyRepo;
+use moss_domain::contact::ports::ContactRepo;
+use moss_domain::key::ports::KeyRepo;
+use moss_domain::store::{Mode, Store, Tx};
+use moss_domain::tag::ports::TagRepo;
+use moss_domain::workspace::ports::WorkspaceRepo;
+use moss_domain::{DomainError, Result};
+
+use crate::connection::{Backend, DatabaseUrl, MossConnection, Pool, PoolSettings, pool};
+use crate::error;
+
+/// The storage port on diesel.
+pub struct DieselStore {
+    pool: Pool,
+    backend: Backend,
+    /// SQLite has one writer at a time; taking this lock before `BEGIN` makes writers queue in
+    /// the process instead of failing with SQLITE_BUSY on a lock upgrade.
+    sqlite_writer: Option<Mutex<()>>,
+}
+
+impl std::fmt::Debug for DieselStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DieselStore").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl DieselStore {
+    /// A store over a new pool for `url` (no connection is made until first use).
+    pub fn new(url: DatabaseUrl, settings: PoolSettings) -> Self {
+        let backend = url.backend();
+        Self {
+            pool: pool(url, settings),
+            backend,
+            sqlite_writer: (backend == Backend::Sqlite).then(|| Mutex::new(())),
+        }
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// Failure inside a transaction: the domain's own or diesel's.
+enum Abort {
+    Domain(DomainError),
+    Diesel(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Diesel(e)
+    }
+}
+
+impl Store for DieselStore {
+    fn run<'a>(&self, mode: Mode, work: &mut (dyn FnMut(&mut dyn Tx) -> Result<()> + 'a)) -> Result<()> {
+        let mut conn = self.pool.get().map_err(error::pool)?;
+        let conn: &mut MossConnection = &mut conn;
+        match mode {
+            Mode::Read => work(&mut DieselTx { conn }),
+            Mode::Write => {
+                let _writer = self.sqlite_writer.as_ref().map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                conn.transaction::<(), Abort, _>(|conn| work(&mut DieselTx { conn }).map_err(Abort::Domain))
+                    .map_err(|e| match e {
+                        Abort::Domain(d) => d,
+                        Abort::Diesel(d) => error::db(d),
+                    })
+            }
+        }
+    }
+
+    fn ping(&self) -> Result<()> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.pool.get().map_err(error::pool)?;
+        conn.batch_execute("SELECT 1").map_err(error::db)
+    }
+}
+
+/// All repositories on one connection.
+pub(crate) struct DieselTx<'c> {
+    pub(crate) conn: &'c mut MossConnection,
+}
+
+impl Tx for DieselTx<'_> {
+    fn workspaces(&mut self) -> &mut dyn WorkspaceRepo {
+        self
+    }
+    fn keys(&mut self) -> &mut dyn KeyRepo {
+        self
+    }
+    fn contacts(&mut self) -> &mut dyn ContactRepo {
+        self
+    }
+    fn companies(&mut self) -> &mut dyn CompanyRepo {
+        self
+    }
+    fn tags(&mut self) -> &mut dyn TagRepo {
+        self
+    }
+    fn audit(&mut self) -> &mut dyn AuditRepo {
+        self
+    }
+}

@@ -1,0 +1,16 @@
+DROP TABLE audit_log;
+DROP TABLE record_tags;
+DROP TABLE tags;
+DROP TRIGGER contacts_fts_update;
+DROP TRIGGER contacts_fts_delete;
+DROP TRIGGER contacts_fts_insert;
+DROP TABLE contacts_fts;
+DROP TABLE contacts;
+DROP TRIGGER companies_fts_update;
+DROP TRIGGER companies_fts_delete;
+DROP TRIGGER companies_fts_insert;
+DROP TABLE companies_fts;
+DROP TABLE companies;
+DROP TABLE api_keys;
+DROP TABLE members;
+DROP TABLE workspaces;
