@@ -1,1 +1,77 @@
+//! Moss's HTTP adapter: the domain's use cases as actix-web routes, in the JSON envelope of
+//! the Moss API (`/api/v1`).
+//!
+//! Error policy: handlers return [`ApiError`]; domain errors map to the seven published codes
+//! with one exhaustive `match` ([`error`]); framework errors (bad JSON, unknown routes, wrong
+//! methods, oversized bodies) are rewritten into the same envelope by the request-id
+//! middleware, which also adds the request id to every error body. A 500 says only
+//! "internal error"; its cause goes to the log.
 
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod input;
+pub mod middleware;
+pub mod respond;
+pub mod routes;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use moss_domain::Store;
+
+pub use error::ApiError;
+pub use routes::{Endpoint, endpoints};
+
+/// Largest request body accepted (256 KiB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Shared state of every worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// The storage port.
+    pub store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a store.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+}
+
+/// Registers every route, the middleware and the error handlers on an actix `App`.
+/// The binary and the integration tests both build their server with this function.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::field("query", e.to_string()).into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("Resource not found.").into()));
+        routes::register(cfg);
+    }
+}
+
+/// Builds the whole application: routes, middleware and the JSON 404 for unknown paths.
+pub fn app(
+    state: AppState,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    actix_web::App::new()
+        .configure(configure(state))
+        .default_service(web::to(routes::not_found))
+        .wrap(actix_web::middleware::from_fn(middleware::envelope))
+}

@@ -1,0 +1,118 @@
+//! [`Caller`]: the authenticated, authorized caller of a route, and the one way handlers
+//! reach the store.
+
+use std::marker::PhantomData;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+use moss_domain::key::KeySecret;
+use moss_domain::key::service::authenticate;
+use moss_domain::store::{Change, RequestContext, Tx};
+use moss_domain::{Actor, DomainError, Permission, Store};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::middleware::RequestId;
+
+/// The header carrying the API key.
+pub const API_KEY: &str = "x-api-key";
+
+/// A permission a route needs, as a type, so the check runs in the extractor: after
+/// authentication and before the body is read.
+pub trait Access {
+    /// The permission.
+    const PERMISSION: Permission;
+}
+
+/// Read CRM data.
+#[derive(Debug)]
+pub struct Read;
+/// Change CRM data.
+#[derive(Debug)]
+pub struct Write;
+/// Read owner-only data.
+#[derive(Debug)]
+pub struct OwnerRead;
+/// Change owner-only data.
+#[derive(Debug)]
+pub struct OwnerWrite;
+
+impl Access for Read {
+    const PERMISSION: Permission = Permission::Read;
+}
+impl Access for Write {
+    const PERMISSION: Permission = Permission::Write;
+}
+impl Access for OwnerRead {
+    const PERMISSION: Permission = Permission::OwnerRead;
+}
+impl Access for OwnerWrite {
+    const PERMISSION: Permission = Permission::OwnerWrite;
+}
+
+/// The caller of a route: authenticated by `X-API-Key` and holding permission `P`.
+#[derive(Debug)]
+pub struct Caller<P> {
+    /// Who is calling, and for the audit log from where.
+    pub ctx: RequestContext,
+    state: AppState,
+    _access: PhantomData<P>,
+}
+
+/// Runs synchronous store work on the blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&(dyn Store + 'static)) -> moss_domain::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    web::block(move || f(&*store))
+        .await
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+impl<P: Access> FromRequest for Caller<P> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().map(|d| d.get_ref().clone());
+        let presented = req.headers().get(API_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let request_id = RequestId::of(req).0;
+        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
+            // Malformed keys (prefix, checksum) are refused without touching the database.
+            let presented = presented.filter(|k| KeySecret::parse(k).is_some()).ok_or_else(ApiError::unauthorized)?;
+            let actor = blocking(&state, move |store| store.read(|tx| authenticate(tx, &presented))).await?;
+            actor.authorize(P::PERMISSION).map_err(ApiError::from)?;
+            Ok(Self { ctx: RequestContext { actor, request_id, ip }, state, _access: PhantomData })
+        })
+    }
+}
+
+impl<P> Caller<P> {
+    /// The authenticated actor.
+    pub fn actor(&self) -> &Actor {
+        &self.ctx.actor
+    }
+
+    /// Runs a read use case.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx, &Actor) -> Result<T, DomainError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let actor = self.ctx.actor.clone();
+        blocking(&self.state, move |store| store.read(|tx| f(tx, &actor))).await
+    }
+
+    /// Runs a mutating use case through the one unit-of-work path: the change and its audit
+    /// entry commit together.
+    pub async fn mutate<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>, DomainError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let ctx = self.ctx.clone();
+        blocking(&self.state, move |store| store.mutate(&ctx, f)).await
+    }
+}

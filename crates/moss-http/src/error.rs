@@ -1,0 +1,133 @@
+//! [`ApiError`]: every error answer, and the one mapping from domain errors.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use moss_domain::{DomainError, FieldError};
+use serde_json::json;
+
+/// An error answer in the envelope. The request id is added by the middleware.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// One of the seven codes.
+    pub code: &'static str,
+    /// A sentence for a person.
+    pub message: String,
+    /// Field errors (VALIDATION_ERROR only).
+    pub details: Option<Vec<FieldError>>,
+    /// `Allow` header for 405.
+    pub allow: Option<String>,
+    /// `Retry-After` header (seconds).
+    pub retry_after: Option<u64>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), details: None, allow: None, retry_after: None }
+    }
+
+    /// 400 with field errors.
+    pub fn validation(details: Vec<FieldError>) -> Self {
+        let message = match details.as_slice() {
+            [one] => format!("Invalid {}: {}.", one.field, one.message),
+            _ => format!("The request has {} invalid fields.", details.len()),
+        };
+        Self { details: Some(details), ..Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message) }
+    }
+
+    /// 400 about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    /// A non-400 status that HTTP names more truly, with code VALIDATION_ERROR (405, 413, 415).
+    pub fn with_status(status: StatusCode, field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let details = vec![FieldError::new(field, message.clone())];
+        Self { details: Some(details), ..Self::new(status, "VALIDATION_ERROR", message) }
+    }
+
+    /// 401, the same for every authentication failure.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing or invalid API key.")
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+    }
+
+    /// 405 with `Allow`.
+    pub fn method_not_allowed(method: &str, allow: String) -> Self {
+        let mut e = Self::with_status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method",
+            format!("Method {method} is not allowed here; allowed: {allow}."),
+        );
+        e.allow = Some(allow);
+        e
+    }
+
+    /// 500; the cause is logged, never sent.
+    pub fn internal(cause: &str) -> Self {
+        tracing::error!(cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error")
+    }
+
+    /// 503: the database is unreachable or the pool is exhausted.
+    pub fn unavailable(cause: &str) -> Self {
+        tracing::warn!(cause, "database unavailable");
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "INTERNAL_ERROR",
+            "The service is temporarily unavailable; retry shortly.",
+        );
+        e.retry_after = Some(1);
+        e
+    }
+
+    /// The JSON body, with the request id.
+    pub fn body(&self, request_id: &str) -> serde_json::Value {
+        let mut error = serde_json::Map::new();
+        error.insert("code".into(), json!(self.code));
+        error.insert("message".into(), json!(self.message));
+        if let Some(details) = &self.details {
+            let list: Vec<_> = details.iter().map(|d| json!({"field": d.field, "message": d.message})).collect();
+            error.insert("details".into(), json!(list));
+        }
+        error.insert("request_id".into(), json!(request_id));
+        json!({ "error": error })
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Validation(details) => Self::validation(details),
+            DomainError::Unauthorized => Self::unauthorized(),
+            DomainError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", m),
+            DomainError::NotFound(m) => Self::not_found(m),
+            DomainError::Conflict(m) => Self::new(StatusCode::CONFLICT, "CONFLICT", m),
+            DomainError::Unavailable(cause) => Self::unavailable(&cause),
+            DomainError::Internal(cause) => Self::internal(&cause),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Rendered without a request id; [`crate::middleware::RequestEnvelope`] re-renders it.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self.body(""))
+    }
+}

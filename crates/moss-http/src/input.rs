@@ -1,0 +1,248 @@
+//! Reading client input: query strings and JSON bodies, collecting every field error.
+
+use std::collections::{BTreeMap, HashSet};
+
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use moss_domain::FieldError;
+use moss_domain::error::Errors;
+use moss_domain::value::{Number, Patch, Value};
+use serde_json::{Map, Value as Json};
+
+use crate::error::ApiError;
+
+/// A route's query parameters, checked against the names it accepts.
+#[derive(Debug)]
+pub struct Query(BTreeMap<String, String>);
+
+impl Query {
+    /// Parses the query string; unknown, repeated or undecodable parameters are 400s.
+    pub fn parse(req: &HttpRequest, allowed: &[&str]) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+            .map_err(|_| ApiError::field("query", "the query string could not be decoded"))?;
+        let mut errors = Errors::new();
+        let mut map = BTreeMap::new();
+        for (name, value) in pairs {
+            if !allowed.contains(&name.as_str()) {
+                errors.push(&name, format!("unknown query parameter; allowed: {}", allowed.join(", ")));
+            } else if map.contains_key(&name) {
+                errors.push(&name, "must be given at most once");
+            } else {
+                map.insert(name, value);
+            }
+        }
+        errors.finish().map_err(ApiError::validation)?;
+        Ok(Self(map))
+    }
+
+    /// The value of a parameter.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+/// The parameters every list accepts.
+pub const PAGINATION: [&str; 4] = ["page", "per_page", "sort", "order"];
+
+/// A JSON object body whose fields are read one by one; every problem is collected.
+#[derive(Debug)]
+pub struct Body {
+    map: Map<String, Json>,
+    errors: Errors,
+    known: HashSet<&'static str>,
+    bad: HashSet<String>,
+}
+
+/// Checks the content type and parses the body as a JSON object.
+pub fn json_object(req: &HttpRequest, bytes: &[u8]) -> Result<Body, ApiError> {
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let is_json = content_type.is_some_and(|ct| {
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    });
+    if !is_json {
+        return Err(ApiError::with_status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "body",
+            "The request body must be JSON (Content-Type: application/json).",
+        ));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::field("body", "a JSON object is required"));
+    }
+    match serde_json::from_slice::<Json>(bytes) {
+        Ok(Json::Object(map)) => Ok(Body { map, errors: Errors::new(), known: HashSet::new(), bad: HashSet::new() }),
+        Ok(_) => Err(ApiError::field("body", "must be a JSON object")),
+        Err(e) => Err(ApiError::field("body", format!("malformed JSON: {e}"))),
+    }
+}
+
+fn type_name(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    }
+}
+
+impl Body {
+    fn take(&mut self, name: &'static str) -> Option<Json> {
+        self.known.insert(name);
+        self.map.remove(name)
+    }
+
+    fn wrong_type(&mut self, name: &str, expected: &str, got: &Json) {
+        self.bad.insert(name.to_owned());
+        self.errors.push(name, format!("must be {expected}, not {}", type_name(got)));
+    }
+
+    /// A string field for a create: absent and `null` are `None`.
+    pub fn string(&mut self, name: &'static str) -> Option<String> {
+        match self.take(name)? {
+            Json::Null => None,
+            Json::String(s) => Some(s),
+            other => {
+                self.wrong_type(name, "a string", &other);
+                None
+            }
+        }
+    }
+
+    /// A string field for a PATCH: absent, `null` or a value.
+    pub fn patch_string(&mut self, name: &'static str) -> Patch<String> {
+        match self.take(name) {
+            None => Patch::Absent,
+            Some(Json::Null) => Patch::Null,
+            Some(Json::String(s)) => Patch::Set(s),
+            Some(other) => {
+                self.wrong_type(name, "a string", &other);
+                Patch::Absent
+            }
+        }
+    }
+
+    fn list_items(&mut self, name: &'static str, v: Json) -> Option<Vec<String>> {
+        let Json::Array(items) = v else {
+            self.wrong_type(name, "a list of strings", &v);
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Json::String(s) => out.push(s),
+                other => {
+                    ok = false;
+                    self.bad.insert(name.to_owned());
+                    self.errors.push(format!("{name}[{i}]"), format!("must be a string, not {}", type_name(&other)));
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// A list of strings for a create.
+    pub fn string_list(&mut self, name: &'static str) -> Option<Vec<String>> {
+        match self.take(name)? {
+            Json::Null => None,
+            v => self.list_items(name, v),
+        }
+    }
+
+    /// A list of strings for a PATCH.
+    pub fn patch_string_list(&mut self, name: &'static str) -> Patch<Vec<String>> {
+        match self.take(name) {
+            None => Patch::Absent,
+            Some(Json::Null) => Patch::Null,
+            Some(v) => self.list_items(name, v).map_or(Patch::Absent, Patch::Set),
+        }
+    }
+
+    fn object(&mut self, name: &'static str, v: Json) -> Option<BTreeMap<String, Value>> {
+        match v {
+            Json::Object(m) => Some(m.into_iter().map(|(k, v)| (k, to_value(v))).collect()),
+            other => {
+                self.wrong_type(name, "an object", &other);
+                None
+            }
+        }
+    }
+
+    /// An object of free-form values for a create.
+    pub fn object_field(&mut self, name: &'static str) -> Option<BTreeMap<String, Value>> {
+        match self.take(name)? {
+            Json::Null => None,
+            v => self.object(name, v),
+        }
+    }
+
+    /// An object of free-form values for a PATCH.
+    pub fn patch_object(&mut self, name: &'static str) -> Patch<BTreeMap<String, Value>> {
+        match self.take(name) {
+            None => Patch::Absent,
+            Some(Json::Null) => Patch::Null,
+            Some(v) => self.object(name, v).map_or(Patch::Absent, Patch::Set),
+        }
+    }
+
+    /// Finishes reading: unknown fields are errors. Domain errors about fields that already
+    /// had the wrong JSON type are dropped (the type error says it better).
+    pub fn finish<T>(mut self, parsed: Result<T, Vec<FieldError>>) -> Result<T, ApiError> {
+        let mut unknown: Vec<String> = self.map.keys().filter(|k| !self.known.contains(k.as_str())).cloned().collect();
+        unknown.sort();
+        for name in unknown {
+            self.errors.push(&name, "unknown field");
+        }
+        let value = match parsed {
+            Ok(v) => Some(v),
+            Err(domain) => {
+                let bad = &self.bad;
+                self.errors.extend(
+                    domain.into_iter().filter(|e| !bad.iter().any(|b| e.field == *b || e.field.starts_with(&format!("{b}[")) || e.field.starts_with(&format!("{b}.")))).collect(),
+                );
+                None
+            }
+        };
+        match (self.errors.is_empty(), value) {
+            (true, Some(v)) => Ok(v),
+            _ => Err(ApiError::validation(self.errors.into_vec())),
+        }
+    }
+
+    /// Whether a type error was recorded (the domain parse may then be skipped).
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// Converts JSON to the domain's value type.
+pub fn to_value(v: Json) -> Value {
+    match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Number(Number::Int(i)),
+            None => Value::Number(Number::Float(n.as_f64().unwrap_or(0.0))),
+        },
+        Json::String(s) => Value::String(s),
+        Json::Array(items) => Value::List(items.into_iter().map(to_value).collect()),
+        Json::Object(m) => Value::Map(m.into_iter().map(|(k, v)| (k, to_value(v))).collect()),
+    }
+}
+
+/// Converts the domain's value type to JSON.
+pub fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(Number::Int(i)) => Json::from(*i),
+        Value::Number(Number::Float(f)) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::String(s) => Json::String(s.clone()),
+        Value::List(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+    }
+}

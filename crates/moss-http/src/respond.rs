@@ -1,0 +1,35 @@
+//! Success answers in the envelope.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use moss_domain::Page;
+use serde_json::{Value, json};
+
+/// 200 `{"data": data}`.
+pub fn one(data: Value) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "data": data }))
+}
+
+/// 201 `{"data": data}` with `Location` when the record has a GET route.
+pub fn created(location: Option<String>, data: Value) -> HttpResponse {
+    let mut b = HttpResponse::Created();
+    if let Some(location) = location {
+        b.insert_header((header::LOCATION, location));
+    }
+    b.json(json!({ "data": data }))
+}
+
+/// 200 `{"data": null}`.
+pub fn deleted() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "data": null }))
+}
+
+/// 200 `{"data": [...], "meta": {page, per_page, total, total_pages}}`.
+pub fn list<T>(page: Page<T>, page_no: u32, per_page: u32, render: impl Fn(&T) -> Value) -> HttpResponse {
+    let total_pages = page.total_pages(per_page);
+    let data: Vec<Value> = page.items.iter().map(render).collect();
+    HttpResponse::Ok().json(json!({
+        "data": data,
+        "meta": { "page": page_no, "per_page": per_page, "total": page.total, "total_pages": total_pages }
+    }))
+}

@@ -1,0 +1,20 @@
+//! `/tags`.
+
+use actix_web::{HttpRequest, HttpResponse};
+use moss_domain::PageRequest;
+use moss_domain::tag::TagSort;
+use moss_domain::tag::service::list_tags;
+
+use crate::auth::{Caller, Read};
+use crate::error::ApiError;
+use crate::input::{PAGINATION, Query};
+use crate::{dto, respond};
+
+/// `GET /tags`: the workspace's tags with counts.
+pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let q = Query::parse(&req, &PAGINATION)?;
+    let page = PageRequest::<TagSort>::parse(q.get("page"), q.get("per_page"), q.get("sort"), q.get("order"))
+        .map_err(ApiError::validation)?;
+    let result = caller.read(move |tx, actor| list_tags(tx, actor, &page)).await?;
+    Ok(respond::list(result, page.page, page.per_page, dto::tag))
+}

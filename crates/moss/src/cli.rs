@@ -1,0 +1,179 @@
+//! The `moss` command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Moss: a self-hostable server for the Moss CRM REST API.
+#[derive(Debug, Parser)]
+#[command(name = "moss", version, about)]
+pub struct Cli {
+    /// Database: postgres://..., postgresql://..., sqlite://path.db, sqlite:///abs/path.db or a path ending in .db.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://moss.db")]
+    pub database_url: String,
+
+    /// Print results as the API's JSON envelope.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server (migrates first; bootstraps a workspace on an empty database).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Manage members of a workspace.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `moss serve` settings; every one is also an environment variable.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MOSS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Database connections per instance.
+    #[arg(long, env = "MOSS_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+    /// Seconds a request waits for a database connection before answering 503.
+    #[arg(long, env = "MOSS_DB_TIMEOUT", default_value_t = 5)]
+    pub db_timeout: u64,
+    /// Apply pending migrations at start (`--migrate false` / MOSS_MIGRATE=false to skip).
+    #[arg(long, env = "MOSS_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
+    /// Skip migrations at start (same as `--migrate false`).
+    #[arg(long)]
+    pub no_migrate: bool,
+    /// HTTP worker threads (0: one per core).
+    #[arg(long, env = "MOSS_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+    /// Seconds in-flight requests may take to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "MOSS_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
+    /// Log format on stderr.
+    #[arg(long, env = "MOSS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `moss workspace ...`.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace with its first owner and prints the owner's API key once.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Unique slug: 1-63 lowercase letters, digits, hyphens.
+        #[arg(long)]
+        slug: String,
+        /// Email of the first owner.
+        #[arg(long, default_value = "owner@localhost")]
+        owner_email: String,
+    },
+}
+
+/// Member roles on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Works with CRM data.
+    Member,
+    /// Also manages keys, members and the audit log.
+    Owner,
+}
+
+/// `moss member ...`.
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add a member to a workspace.
+    Add {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Email, unique in the workspace.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Role.
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
+    },
+    /// List a workspace's members.
+    List {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+    },
+}
+
+/// Key scopes on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// Reads and writes.
+    Full,
+    /// Reads only.
+    ReadOnly,
+}
+
+/// `moss key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key and print it once.
+    Create {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Label.
+        #[arg(long)]
+        name: String,
+        /// Scope.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Full)]
+        scope: ScopeArg,
+        /// Member the key acts as (default: the first owner).
+        #[arg(long)]
+        member: Option<String>,
+        /// Expiry, RFC 3339 (e.g. 2030-01-31T12:00:00Z), in the future.
+        #[arg(long)]
+        expires_at: Option<String>,
+    },
+    /// List a workspace's active keys.
+    List {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+    },
+    /// Revoke a key; it gets 401 from then on.
+    Revoke {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Key id (key_...).
+        #[arg(long)]
+        id: String,
+        /// Required: revoking cannot be undone.
+        #[arg(long)]
+        confirm: bool,
+    },
+}
+

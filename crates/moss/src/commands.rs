@@ -1,0 +1,320 @@
+//! What each subcommand does. Every change goes through the same domain services and unit of
+//! work as the API, audited with actor `system` and a generated `req_` id.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moss_domain::id::{KeyId, RequestIdValue, WorkspaceId};
+use moss_domain::key::NewKey;
+use moss_domain::key::service::{create_key, list_keys, revoke_key};
+use moss_domain::page::{MAX_PER_PAGE, SortOrder};
+use moss_domain::store::RequestContext;
+use moss_domain::workspace::service::{CreatedWorkspace, add_member, create_workspace, list_members};
+use moss_domain::workspace::{MemberSort, NewMember, Workspace};
+use moss_domain::{Actor, DomainError, PageRequest, Role, Scope, Store};
+use moss_http::dto;
+use moss_store_diesel::{DatabaseUrl, DieselStore, PoolSettings, migrate};
+use serde_json::{Value, json};
+
+use crate::cli::{Cli, Command, KeyCommand, LogFormat, MemberCommand, RoleArg, ScopeArg, ServeArgs, WorkspaceCommand};
+use crate::server::{self, ServerSettings};
+
+/// A failed command: what to print and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit code (contract: 1 general/conflict, 2 validation, 3 auth/permission, 4 not found, 5 rate limited).
+    pub code: i32,
+    /// Message for stderr.
+    pub message: String,
+    /// The error envelope for `--json`.
+    pub envelope: Option<Value>,
+}
+
+impl CliError {
+    fn general(message: impl Into<String>) -> Self {
+        Self { code: 1, message: message.into(), envelope: None }
+    }
+    fn usage(message: impl Into<String>) -> Self {
+        Self { code: 2, message: message.into(), envelope: None }
+    }
+}
+
+impl From<DomainError> for CliError {
+    fn from(e: DomainError) -> Self {
+        let code = match &e {
+            DomainError::Validation(_) => 2,
+            DomainError::Unauthorized | DomainError::Forbidden(_) => 3,
+            DomainError::NotFound(_) => 4,
+            DomainError::Conflict(_) | DomainError::Unavailable(_) | DomainError::Internal(_) => 1,
+        };
+        let api = moss_http::ApiError::from(e.clone());
+        let message = match &api.details {
+            Some(details) => {
+                let lines: Vec<String> = details.iter().map(|d| format!("  {}: {}", d.field, d.message)).collect();
+                format!("{}\n{}", api.message, lines.join("\n"))
+            }
+            None if matches!(e, DomainError::Internal(_) | DomainError::Unavailable(_)) => e.to_string(),
+            None => api.message.clone(),
+        };
+        Self { code, message, envelope: Some(api.body(&RequestIdValue::generate().to_string())) }
+    }
+}
+
+type Outcome = Result<(), CliError>;
+
+fn open_store(url: &str, pool: PoolSettings) -> Result<(DatabaseUrl, DieselStore), CliError> {
+    let url = DatabaseUrl::parse(url).map_err(CliError::usage)?;
+    let store = DieselStore::new(url.clone(), pool);
+    Ok((url, store))
+}
+
+fn system_context(workspace_id: WorkspaceId) -> RequestContext {
+    RequestContext { actor: Actor::system(workspace_id), request_id: RequestIdValue::generate().to_string(), ip: None }
+}
+
+fn workspace_by_slug(store: &dyn Store, slug: &str) -> Result<Workspace, CliError> {
+    let slug_owned = slug.to_owned();
+    store
+        .read(move |tx| tx.workspaces().workspace_by_slug(&slug_owned))?
+        .ok_or_else(|| DomainError::NotFound(format!("No workspace with slug {slug}.")).into())
+}
+
+fn print_json(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.database_url, args),
+        Command::Migrate => {
+            let url = DatabaseUrl::parse(&cli.database_url).map_err(CliError::usage)?;
+            let applied = migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+            if cli.json {
+                print_json(&json!({ "data": { "applied": applied } }));
+            } else if applied.is_empty() {
+                println!("Database is up to date.");
+            } else {
+                println!("Applied {} migration(s): {}", applied.len(), applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Workspace(cmd) => workspace(&cli.database_url, cli.json, cmd),
+        Command::Member(cmd) => member(&cli.database_url, cli.json, cmd),
+        Command::Key(cmd) => key(&cli.database_url, cli.json, cmd),
+    }
+}
+
+fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
+    let (url, store) = open_store(url, PoolSettings { size: 2, ..PoolSettings::default() })?;
+    migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+    Ok(Box::new(store))
+}
+
+fn create_workspace_now(store: &dyn Store, name: &str, slug: &str, owner_email: &str) -> Result<CreatedWorkspace, CliError> {
+    let ctx = system_context(WorkspaceId::generate());
+    let (name, slug, email) = (name.to_owned(), slug.to_owned(), owner_email.to_owned());
+    Ok(store.mutate(&ctx, move |tx, _| create_workspace(tx, &name, &slug, &email))?)
+}
+
+fn workspace(url: &str, as_json: bool, cmd: WorkspaceCommand) -> Outcome {
+    let store = admin_store(url)?;
+    let WorkspaceCommand::Create { name, slug, owner_email } = cmd;
+    let created = create_workspace_now(&*store, &name, &slug, &owner_email)?;
+    if as_json {
+        let mut data = dto::workspace(&created.workspace);
+        if let Value::Object(map) = &mut data {
+            map.insert("owner_key".into(), json!(created.secret.expose()));
+        }
+        print_json(&json!({ "data": data }));
+    } else {
+        println!("Created workspace {} ({}), {}", created.workspace.name, created.workspace.slug.as_str(), created.workspace.id);
+        println!("Owner {} key (shown once): {}", created.owner.email.as_str(), created.secret.expose());
+    }
+    Ok(())
+}
+
+fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
+    let store = admin_store(url)?;
+    match cmd {
+        MemberCommand::Add { workspace, email, name, role } => {
+            let ws = workspace_by_slug(&*store, &workspace)?;
+            let role = match role {
+                RoleArg::Member => Role::Member,
+                RoleArg::Owner => Role::Owner,
+            };
+            let input = NewMember { email, name, role };
+            let m = store.mutate(&system_context(ws.id), move |tx, actor| add_member(tx, actor, input))?;
+            if as_json {
+                print_json(&json!({ "data": dto::member(&m) }));
+            } else {
+                println!("Added {} ({}) to {} as {}", m.email.as_str(), m.id, ws.slug.as_str(), m.role.as_str());
+            }
+        }
+        MemberCommand::List { workspace } => {
+            let ws = workspace_by_slug(&*store, &workspace)?;
+            let actor = Actor::system(ws.id);
+            let all = collect_pages(|page| {
+                let req = PageRequest { page, per_page: MAX_PER_PAGE, sort: MemberSort::CreatedAt, order: SortOrder::Asc };
+                let actor = actor.clone();
+                store.read(move |tx| list_members(tx, &actor, &req))
+            })?;
+            if as_json {
+                print_json(&list_envelope(all.iter().map(dto::member).collect()));
+            } else {
+                for m in &all {
+                    println!("{}  {:<6}  {}  {}", m.id, m.role.as_str(), m.email.as_str(), m.name.as_deref().unwrap_or(""));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn collect_pages<T>(mut fetch: impl FnMut(u32) -> moss_domain::Result<moss_domain::Page<T>>) -> Result<Vec<T>, CliError> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let p = fetch(page)?;
+        let done = p.items.len() < MAX_PER_PAGE as usize;
+        all.extend(p.items);
+        if done {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+fn list_envelope(data: Vec<Value>) -> Value {
+    let total = data.len();
+    json!({ "data": data, "meta": { "page": 1, "per_page": total.max(1), "total": total, "total_pages": usize::from(total > 0) } })
+}
+
+fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
+    let store = admin_store(url)?;
+    match cmd {
+        KeyCommand::Create { workspace, name, scope, member, expires_at } => {
+            let ws = workspace_by_slug(&*store, &workspace)?;
+            let scope = match scope {
+                ScopeArg::Full => Scope::Full,
+                ScopeArg::ReadOnly => Scope::ReadOnly,
+            };
+            let input = NewKey::parse(&name, Some(scope.as_str()), expires_at.as_deref(), moss_domain::time::now())
+                .map_err(DomainError::Validation)?;
+            let member_id = match member {
+                Some(email) => {
+                    let lower = email.trim().to_lowercase();
+                    let found = store.read(move |tx| tx.workspaces().member_by_email(ws.id, &lower))?;
+                    Some(found.ok_or_else(|| DomainError::NotFound(format!("No member {email} in workspace {workspace}.")))?.id)
+                }
+                None => None,
+            };
+            let created = store.mutate(&system_context(ws.id), move |tx, actor| create_key(tx, actor, input, member_id))?;
+            if as_json {
+                print_json(&json!({ "data": dto::created_api_key(&created.key, created.secret.expose()) }));
+            } else {
+                println!("Created key {} ({}, {})", created.key.id, created.key.name, created.key.scope.as_str());
+                println!("Key (shown once): {}", created.secret.expose());
+            }
+        }
+        KeyCommand::List { workspace } => {
+            let ws = workspace_by_slug(&*store, &workspace)?;
+            let actor = Actor::system(ws.id);
+            let all = collect_pages(|page| {
+                let req = PageRequest { page, per_page: MAX_PER_PAGE, sort: moss_domain::key::KeySort::CreatedAt, order: SortOrder::Asc };
+                let actor = actor.clone();
+                store.read(move |tx| list_keys(tx, &actor, &req))
+            })?;
+            if as_json {
+                print_json(&list_envelope(all.iter().map(dto::api_key).collect()));
+            } else {
+                for k in &all {
+                    println!("{}  {}...  {:<9}  {}", k.id, k.prefix, k.scope.as_str(), k.name);
+                }
+            }
+        }
+        KeyCommand::Revoke { workspace, id, confirm } => {
+            if !confirm {
+                return Err(CliError::usage("Revoking a key cannot be undone; add --confirm to go ahead."));
+            }
+            let ws = workspace_by_slug(&*store, &workspace)?;
+            let key_id = KeyId::parse(&id).ok_or_else(|| DomainError::NotFound("API key not found.".into()))?;
+            store.mutate(&system_context(ws.id), move |tx, actor| revoke_key(tx, actor, key_id))?;
+            if as_json {
+                print_json(&json!({ "data": null }));
+            } else {
+                println!("Revoked {id}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Human => builder.init(),
+    }
+}
+
+fn serve(url: &str, args: ServeArgs) -> Outcome {
+    init_logging(args.log_format);
+    let pool = PoolSettings { size: args.db_pool_size, timeout: Duration::from_secs(args.db_timeout.max(1)) };
+    let (db_url, store) = open_store(url, pool)?;
+    if args.migrate && !args.no_migrate {
+        let applied = migrate::run_pending(&db_url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+    }
+    let store: Arc<dyn Store> = Arc::new(store);
+    let first_key = bootstrap(&*store)?;
+    let listener = TcpListener::bind(&args.bind).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
+    let addr = listener.local_addr().map_err(|e| CliError::general(e.to_string()))?;
+    tracing::info!(%addr, database = %db_url.redacted(), "moss serving");
+    print_banner(&addr.to_string(), first_key.as_deref());
+    let settings = ServerSettings { workers: args.workers, shutdown_timeout: Duration::from_secs(args.shutdown_timeout) };
+    let system = actix_web::rt::System::new();
+    system
+        .block_on(async move { server::build(listener, store, settings)?.await })
+        .map_err(|e| CliError::general(format!("server error: {e}")))
+}
+
+/// On an empty database: workspace `Default` (slug `default`) with owner `owner@localhost`.
+/// Returns the owner's key, to print once.
+fn bootstrap(store: &dyn Store) -> Result<Option<String>, CliError> {
+    if store.read(|tx| tx.workspaces().count_workspaces())? > 0 {
+        return Ok(None);
+    }
+    let created = create_workspace_now(store, "Default", "default", "owner@localhost")?;
+    Ok(Some(created.secret.expose().to_owned()))
+}
+
+fn print_banner(addr: &str, first_key: Option<&str>) {
+    let base = format!("http://{addr}");
+    println!();
+    println!("Moss is serving {base}/api/v1");
+    match first_key {
+        Some(key) => {
+            println!();
+            println!("Created workspace \"Default\" (slug default) with owner owner@localhost.");
+            println!("Owner API key, shown only this once:");
+            println!();
+            println!("    {key}");
+            println!();
+            println!("Try it:");
+            println!();
+            println!("    curl -s {base}/api/v1/contacts -H \"X-API-Key: {key}\"");
+        }
+        None => {
+            println!("Make a key with: moss key create --workspace default --name my-key");
+            println!("Then: curl -s {base}/api/v1/contacts -H \"X-API-Key: <key>\"");
+        }
+    }
+    println!();
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+}
