@@ -137,9 +137,7 @@ impl Actor {
             return Err(DomainError::Forbidden("This API key is read-only.".into()));
         }
         if permission.is_owner_only() && self.role != Role::Owner {
-            return Err(DomainError::Forbidden(
-                "Only a workspace owner may do this.".into(),
-            ));
+            return Err(DomainError::Forbidden("Only a workspace owner may do this.".into()));
         }
         Ok(())
     }

@@ -18,10 +18,15 @@ pub mod key;
 pub mod page;
 pub mod store;
 pub mod tag;
+#[cfg(any(test, feature = "mocks"))]
+pub mod testing;
 pub mod text;
 pub mod time;
 pub mod value;
 pub mod workspace;
+
+#[cfg(test)]
+mod authorization_tests;
 
 pub use actor::{Actor, ActorKind, Permission, Role, Scope};
 pub use error::{DomainError, FieldError, Result};

@@ -37,10 +37,14 @@ pub trait SortField: Copy + Sized + 'static {
 
     /// Parses a wire name against the allow-list.
     fn parse(text: &str) -> Result<Self, FieldError> {
-        Self::ALL.iter().find(|(name, _)| *name == text).map(|(_, f)| *f).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
-            FieldError::new("sort", format!("must be one of: {}", names.join(", ")))
-        })
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
+                FieldError::new("sort", format!("must be one of: {}", names.join(", ")))
+            })
     }
 }
 
@@ -60,7 +64,12 @@ pub struct PageRequest<S> {
 impl<S: SortField> PageRequest<S> {
     /// The first page with defaults.
     pub fn first() -> Self {
-        Self { page: 1, per_page: DEFAULT_PER_PAGE, sort: S::DEFAULT, order: SortOrder::Desc }
+        Self {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            sort: S::DEFAULT,
+            order: SortOrder::Desc,
+        }
     }
 
     /// Parses the raw query values, reporting every bad one.
@@ -72,8 +81,7 @@ impl<S: SortField> PageRequest<S> {
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let page = parse_bounded(page, "page", 1, u32::MAX, 1, &mut errors);
-        let per_page =
-            parse_bounded(per_page, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE, &mut errors);
+        let per_page = parse_bounded(per_page, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE, &mut errors);
         let sort = match sort.map(S::parse).transpose() {
             Ok(s) => s.unwrap_or(S::DEFAULT),
             Err(e) => {
@@ -88,7 +96,16 @@ impl<S: SortField> PageRequest<S> {
                 SortOrder::Desc
             }
         };
-        if errors.is_empty() { Ok(Self { page, per_page, sort, order }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self {
+                page,
+                per_page,
+                sort,
+                order,
+            })
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -99,14 +116,7 @@ impl<S> PageRequest<S> {
     }
 }
 
-fn parse_bounded(
-    raw: Option<&str>,
-    name: &str,
-    min: u32,
-    max: u32,
-    default: u32,
-    errors: &mut Vec<FieldError>,
-) -> u32 {
+fn parse_bounded(raw: Option<&str>, name: &str, min: u32, max: u32, default: u32, errors: &mut Vec<FieldError>) -> u32 {
     let Some(raw) = raw else { return default };
     match raw.parse::<u32>() {
         Ok(v) if (min..=max).contains(&v) => v,
@@ -115,10 +125,7 @@ fn parse_bounded(
             default
         }
         _ => {
-            errors.push(FieldError::new(
-                name,
-                format!("must be an integer from {min} to {max}"),
-            ));
+            errors.push(FieldError::new(name, format!("must be an integer from {min} to {max}")));
             default
         }
     }
@@ -140,7 +147,10 @@ impl<T> Page<T> {
     }
     /// Converts the items, keeping the total.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+        }
     }
 }
 
@@ -155,8 +165,7 @@ mod tests {
         Name,
     }
     impl SortField for Sort {
-        const ALL: &'static [(&'static str, Self)] =
-            &[("created_at", Sort::CreatedAt), ("name", Sort::Name)];
+        const ALL: &'static [(&'static str, Self)] = &[("created_at", Sort::CreatedAt), ("name", Sort::Name)];
         const DEFAULT: Self = Sort::CreatedAt;
     }
 

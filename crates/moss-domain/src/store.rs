@@ -67,7 +67,7 @@ pub struct Change<T> {
     pub audit: AuditEvent,
 }
 
-impl dyn Store {
+impl dyn Store + '_ {
     /// Runs a read-only unit of work and returns its value.
     pub fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
         self.run_once(Mode::Read, f)
@@ -90,10 +90,154 @@ impl dyn Store {
         let mut f = Some(f);
         let mut out = None;
         self.run(mode, &mut |tx| {
-            let f = f.take().ok_or_else(|| DomainError::Internal("unit of work ran twice".into()))?;
+            let f = f
+                .take()
+                .ok_or_else(|| DomainError::Internal("unit of work ran twice".into()))?;
             out = Some(f(tx)?);
             Ok(())
         })?;
         out.ok_or_else(|| DomainError::Internal("unit of work did not run".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+    use crate::actor::ActorKind;
+    use crate::id::{ContactId, WorkspaceId};
+    use crate::testing::{Calls, FakeStore, FakeTx, Outcome, owner};
+
+    fn ctx(actor: Actor) -> RequestContext {
+        RequestContext {
+            actor,
+            request_id: "req-1".into(),
+            ip: Some("203.0.113.7".into()),
+        }
+    }
+
+    fn created(id: ContactId) -> Change<&'static str> {
+        Change {
+            value: "done",
+            audit: AuditEvent::new("contact", "created", id),
+        }
+    }
+
+    #[rstest]
+    #[case::api_key(owner())]
+    #[case::command_line(Actor::system(WorkspaceId::generate()))]
+    fn a_successful_mutation_writes_its_audit_entry_and_commits(#[case] actor: Actor) {
+        let ctx = ctx(actor);
+        let target = ContactId::generate();
+        let mut tx = FakeTx::new();
+        let entries = Calls::new();
+        let sink = entries.clone();
+        tx.audit.expect_insert_audit().times(1).returning(move |e| {
+            sink.push(e.clone());
+            Ok(())
+        });
+        let fake = FakeStore::new(tx);
+        let store: &dyn Store = &fake;
+
+        let value = store
+            .mutate(&ctx, |_, actor| {
+                assert_eq!(*actor, ctx.actor);
+                Ok(created(target))
+            })
+            .unwrap();
+
+        assert_eq!(value, "done");
+        assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::Committed)]);
+        let entries = entries.all();
+        assert_eq!(entries.len(), 1);
+        let entry = &entries[0];
+        assert_eq!(entry.workspace_id, ctx.actor.workspace_id);
+        assert_eq!(entry.event_type, "contact.created");
+        assert_eq!(entry.target_type, "contact");
+        assert_eq!(entry.target_id, target.to_string());
+        assert_eq!(entry.request_id, "req-1");
+        assert_eq!(entry.ip.as_deref(), Some("203.0.113.7"));
+        assert!(entry.metadata.is_empty());
+        match ctx.actor.kind {
+            ActorKind::ApiKey => {
+                assert_eq!(entry.actor_type, "api_key");
+                assert!(entry.actor_id.is_some());
+                assert_eq!(entry.actor_id, ctx.actor.key_id.map(|k| k.to_string()));
+            }
+            ActorKind::System => {
+                assert_eq!(entry.actor_type, "system");
+                assert_eq!(entry.actor_id, None);
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_mutation_writes_no_audit_entry_and_rolls_back() {
+        // No expectation on the audit mock: writing an entry would panic.
+        let fake = FakeStore::new(FakeTx::new());
+        let store: &dyn Store = &fake;
+        let conflict = DomainError::Conflict("taken".into());
+
+        let result = store.mutate(&ctx(owner()), |_, _| Err::<Change<()>, _>(conflict.clone()));
+
+        assert_eq!(result.unwrap_err(), conflict);
+        assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::RolledBack)]);
+    }
+
+    #[test]
+    fn a_failed_audit_write_fails_the_whole_mutation() {
+        let mut tx = FakeTx::new();
+        tx.audit
+            .expect_insert_audit()
+            .times(1)
+            .returning(|_| Err(DomainError::Internal("disk full".into())));
+        let fake = FakeStore::new(tx);
+        let store: &dyn Store = &fake;
+
+        let result = store.mutate(&ctx(owner()), |_, _| Ok(created(ContactId::generate())));
+
+        assert_eq!(result.unwrap_err(), DomainError::Internal("disk full".into()));
+        assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::RolledBack)]);
+    }
+
+    #[test]
+    fn the_mutation_runs_on_the_stores_transaction() {
+        let actor = owner();
+        let id = ContactId::generate();
+        let mut tx = FakeTx::new();
+        tx.contacts.expect_delete_contact().times(1).returning(|_, _| Ok(true));
+        tx.audit
+            .expect_insert_audit()
+            .withf(|e| e.event_type == "contact.deleted")
+            .times(1)
+            .returning(|_| Ok(()));
+        let fake = FakeStore::new(tx);
+        let store: &dyn Store = &fake;
+
+        store
+            .mutate(&ctx(actor), |tx, actor| {
+                crate::contact::service::delete_contact(tx, actor, id)
+            })
+            .unwrap();
+
+        assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::Committed)]);
+    }
+
+    #[test]
+    fn a_read_runs_once_in_read_mode_and_writes_no_audit_entry() {
+        let fake = FakeStore::new(FakeTx::new());
+        let store: &dyn Store = &fake;
+        let mut runs = 0;
+
+        let value = store
+            .read(|_| {
+                runs += 1;
+                Ok(42)
+            })
+            .unwrap();
+
+        assert_eq!((value, runs), (42, 1));
+        assert_eq!(fake.outcomes(), [(Mode::Read, Outcome::Committed)]);
     }
 }

@@ -65,7 +65,9 @@ impl EmailAddress {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"()<>,;:\\\"[]".contains(c));
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"()<>,;:\\\"[]".contains(c));
         if !local_ok || !is_host_name(domain, false) {
             return Err(invalid());
         }
@@ -136,7 +138,8 @@ impl HttpUrl {
             _ => host_port,
         };
         let ok = if let Some(v6) = host.strip_prefix('[') {
-            v6.strip_suffix(']').is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
+            v6.strip_suffix(']')
+                .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
         } else {
             is_host_name(host, false)
         };
@@ -193,7 +196,10 @@ pub fn patch_required_text(field: &str, raw: Patch<String>, max: usize) -> Resul
 }
 
 /// Checks a PATCH of an optional field through a parser taking a trimmed, non-blank string.
-pub fn patch_with<T>(raw: Patch<String>, parse: impl FnOnce(&str) -> Result<T, FieldError>) -> Result<Patch<T>, FieldError> {
+pub fn patch_with<T>(
+    raw: Patch<String>,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<Patch<T>, FieldError> {
     Ok(match raw {
         Patch::Absent => Patch::Absent,
         Patch::Null => Patch::Null,
@@ -241,10 +247,10 @@ pub fn parse_tags(field: &str, raw: Vec<String>) -> Result<Vec<TagName>, Vec<Fie
     }
     let mut tags: Vec<TagName> = Vec::new();
     for (i, t) in raw.iter().enumerate() {
-        if let Some(tag) = errors.check(TagName::parse(&format!("{field}[{i}]"), t)) {
-            if !tags.iter().any(|existing| existing.key() == tag.key()) {
-                tags.push(tag);
-            }
+        if let Some(tag) = errors.check(TagName::parse(&format!("{field}[{i}]"), t))
+            && !tags.iter().any(|existing| existing.key() == tag.key())
+        {
+            tags.push(tag);
         }
     }
     errors.finish().map(|()| tags)
@@ -265,7 +271,10 @@ pub fn check_custom_fields(field: &str, map: &BTreeMap<String, Value>) -> Result
     for (name, value) in map {
         let path = format!("{field}.{name}");
         if name.trim().is_empty() || name.chars().count() > MAX_CUSTOM_FIELD_NAME {
-            errors.push(&path, format!("field names must be 1 to {MAX_CUSTOM_FIELD_NAME} characters"));
+            errors.push(
+                &path,
+                format!("field names must be 1 to {MAX_CUSTOM_FIELD_NAME} characters"),
+            );
             continue;
         }
         match value {
@@ -279,7 +288,9 @@ pub fn check_custom_fields(field: &str, map: &BTreeMap<String, Value>) -> Result
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Value::String(s) if s.chars().count() <= MAX_NAME => {}
-                        Value::String(_) => errors.push(format!("{path}[{i}]"), format!("must be at most {MAX_NAME} characters")),
+                        Value::String(_) => {
+                            errors.push(format!("{path}[{i}]"), format!("must be at most {MAX_NAME} characters"))
+                        }
                         _ => errors.push(format!("{path}[{i}]"), "must be a string"),
                     }
                 }
@@ -400,7 +411,10 @@ mod tests {
     fn patch_null_on_required_field_is_an_error() {
         assert!(patch_required_text("first_name", Patch::Null, MAX_NAME).is_err());
         assert_eq!(patch_required_text("first_name", Patch::Absent, MAX_NAME), Ok(None));
-        assert_eq!(patch_optional_text("title", Patch::Set("  ".into()), MAX_NAME), Ok(Patch::Null));
+        assert_eq!(
+            patch_optional_text("title", Patch::Set("  ".into()), MAX_NAME),
+            Ok(Patch::Null)
+        );
     }
 
     #[test]

@@ -77,16 +77,26 @@ impl<P: Access> FromRequest for Caller<P> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().map(|d| d.get_ref().clone());
-        let presented = req.headers().get(API_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let presented = req
+            .headers()
+            .get(API_KEY)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let request_id = RequestId::of(req).0;
         let ip = req.peer_addr().map(|a| a.ip().to_string());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
             // Malformed keys (prefix, checksum) are refused without touching the database.
-            let presented = presented.filter(|k| KeySecret::parse(k).is_some()).ok_or_else(ApiError::unauthorized)?;
+            let presented = presented
+                .filter(|k| KeySecret::parse(k).is_some())
+                .ok_or_else(ApiError::unauthorized)?;
             let actor = blocking(&state, move |store| store.read(|tx| authenticate(tx, &presented))).await?;
             actor.authorize(P::PERMISSION).map_err(ApiError::from)?;
-            Ok(Self { ctx: RequestContext { actor, request_id, ip }, state, _access: PhantomData })
+            Ok(Self {
+                ctx: RequestContext { actor, request_id, ip },
+                state,
+                _access: PhantomData,
+            })
         })
     }
 }

@@ -30,7 +30,14 @@ impl std::fmt::Display for ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: None, allow: None, retry_after: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            allow: None,
+            retry_after: None,
+        }
     }
 
     /// 400 with field errors.
@@ -39,7 +46,10 @@ impl ApiError {
             [one] => format!("Invalid {}: {}.", one.field, one.message),
             _ => format!("The request has {} invalid fields.", details.len()),
         };
-        Self { details: Some(details), ..Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message) }
+        Self {
+            details: Some(details),
+            ..Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+        }
     }
 
     /// 400 about one field.
@@ -51,7 +61,10 @@ impl ApiError {
     pub fn with_status(status: StatusCode, field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         let details = vec![FieldError::new(field, message.clone())];
-        Self { details: Some(details), ..Self::new(status, "VALIDATION_ERROR", message) }
+        Self {
+            details: Some(details),
+            ..Self::new(status, "VALIDATION_ERROR", message)
+        }
     }
 
     /// 401, the same for every authentication failure.
@@ -99,7 +112,10 @@ impl ApiError {
         error.insert("code".into(), json!(self.code));
         error.insert("message".into(), json!(self.message));
         if let Some(details) = &self.details {
-            let list: Vec<_> = details.iter().map(|d| json!({"field": d.field, "message": d.message})).collect();
+            let list: Vec<_> = details
+                .iter()
+                .map(|d| json!({"field": d.field, "message": d.message}))
+                .collect();
             error.insert("details".into(), json!(list));
         }
         error.insert("request_id".into(), json!(request_id));

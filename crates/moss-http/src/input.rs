@@ -7,38 +7,74 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use moss_domain::FieldError;
 use moss_domain::error::Errors;
+use moss_domain::page::{PageRequest, SortField};
 use moss_domain::value::{Number, Patch, Value};
 use serde_json::{Map, Value as Json};
 
 use crate::error::ApiError;
 
-/// A route's query parameters, checked against the names it accepts.
+/// A route's query parameters, checked against the names it accepts. Problems are collected
+/// while the values are parsed, so every bad parameter is reported at once.
 #[derive(Debug)]
-pub struct Query(BTreeMap<String, String>);
+pub struct Query {
+    values: BTreeMap<String, String>,
+    errors: Errors,
+}
 
 impl Query {
-    /// Parses the query string; unknown, repeated or undecodable parameters are 400s.
+    /// Parses the query string; unknown or repeated parameters are recorded as errors.
     pub fn parse(req: &HttpRequest, allowed: &[&str]) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
             .map_err(|_| ApiError::field("query", "the query string could not be decoded"))?;
         let mut errors = Errors::new();
-        let mut map = BTreeMap::new();
+        let mut values = BTreeMap::new();
         for (name, value) in pairs {
             if !allowed.contains(&name.as_str()) {
-                errors.push(&name, format!("unknown query parameter; allowed: {}", allowed.join(", ")));
-            } else if map.contains_key(&name) {
+                let hint = if allowed.is_empty() {
+                    "this route takes no query parameters".to_owned()
+                } else {
+                    format!("allowed: {}", allowed.join(", "))
+                };
+                errors.push(&name, format!("unknown query parameter; {hint}"));
+            } else if values.contains_key(&name) {
                 errors.push(&name, "must be given at most once");
             } else {
-                map.insert(name, value);
+                values.insert(name, value);
             }
         }
-        errors.finish().map_err(ApiError::validation)?;
-        Ok(Self(map))
+        Ok(Self { values, errors })
+    }
+
+    /// Refuses any query parameter (for routes that take none).
+    pub fn none(req: &HttpRequest) -> Result<(), ApiError> {
+        Self::parse(req, &[])?.finish(Some(()))
     }
 
     /// The value of a parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// Keeps a parsed value, or records its errors.
+    pub fn take<T>(&mut self, r: Result<T, Vec<FieldError>>) -> Option<T> {
+        self.errors.take(r)
+    }
+
+    /// Parses `page`, `per_page`, `sort` and `order` against the sort allow-list `S`.
+    pub fn page<S: SortField>(&mut self) -> Option<PageRequest<S>> {
+        let r = PageRequest::parse(
+            self.get("page"),
+            self.get("per_page"),
+            self.get("sort"),
+            self.get("order"),
+        );
+        self.take(r)
+    }
+
+    /// The parsed value, or a 400 naming every bad parameter.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        self.errors.finish().map_err(ApiError::validation)?;
+        value.ok_or_else(|| ApiError::internal("query parsed without errors but without a value"))
     }
 }
 
@@ -71,10 +107,71 @@ pub fn json_object(req: &HttpRequest, bytes: &[u8]) -> Result<Body, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::field("body", "a JSON object is required"));
     }
-    match serde_json::from_slice::<Json>(bytes) {
-        Ok(Json::Object(map)) => Ok(Body { map, errors: Errors::new(), known: HashSet::new(), bad: HashSet::new() }),
-        Ok(_) => Err(ApiError::field("body", "must be a JSON object")),
+    match serde_json::from_slice::<TopLevel>(bytes) {
+        Ok(TopLevel::Object(map)) => Ok(Body {
+            map,
+            errors: Errors::new(),
+            known: HashSet::new(),
+            bad: HashSet::new(),
+        }),
+        Ok(TopLevel::Other) => Err(ApiError::field("body", "must be a JSON object")),
         Err(e) => Err(ApiError::field("body", format!("malformed JSON: {e}"))),
+    }
+}
+
+/// A JSON document whose top level, when an object, may not repeat a key: `{"a": 1, "a": 2}`
+/// is ambiguous, so it is refused rather than silently keeping one of the values.
+enum TopLevel {
+    Object(Map<String, Json>),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let value: Json = access.next_value()?;
+            if map.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate field {key:?}")));
+            }
+            map.insert(key, value);
+        }
+        Ok(TopLevel::Object(map))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
+        while access.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::Other)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
+    }
+    fn visit_unit<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other)
     }
 }
 
@@ -97,7 +194,8 @@ impl Body {
 
     fn wrong_type(&mut self, name: &str, expected: &str, got: &Json) {
         self.bad.insert(name.to_owned());
-        self.errors.push(name, format!("must be {expected}, not {}", type_name(got)));
+        self.errors
+            .push(name, format!("must be {expected}, not {}", type_name(got)));
     }
 
     /// A string field for a create: absent and `null` are `None`.
@@ -138,7 +236,10 @@ impl Body {
                 other => {
                     ok = false;
                     self.bad.insert(name.to_owned());
-                    self.errors.push(format!("{name}[{i}]"), format!("must be a string, not {}", type_name(&other)));
+                    self.errors.push(
+                        format!("{name}[{i}]"),
+                        format!("must be a string, not {}", type_name(&other)),
+                    );
                 }
             }
         }
@@ -192,7 +293,12 @@ impl Body {
     /// Finishes reading: unknown fields are errors. Domain errors about fields that already
     /// had the wrong JSON type are dropped (the type error says it better).
     pub fn finish<T>(mut self, parsed: Result<T, Vec<FieldError>>) -> Result<T, ApiError> {
-        let mut unknown: Vec<String> = self.map.keys().filter(|k| !self.known.contains(k.as_str())).cloned().collect();
+        let mut unknown: Vec<String> = self
+            .map
+            .keys()
+            .filter(|k| !self.known.contains(k.as_str()))
+            .cloned()
+            .collect();
         unknown.sort();
         for name in unknown {
             self.errors.push(&name, "unknown field");
@@ -202,7 +308,16 @@ impl Body {
             Err(domain) => {
                 let bad = &self.bad;
                 self.errors.extend(
-                    domain.into_iter().filter(|e| !bad.iter().any(|b| e.field == *b || e.field.starts_with(&format!("{b}[")) || e.field.starts_with(&format!("{b}.")))).collect(),
+                    domain
+                        .into_iter()
+                        .filter(|e| {
+                            !bad.iter().any(|b| {
+                                e.field == *b
+                                    || e.field.starts_with(&format!("{b}["))
+                                    || e.field.starts_with(&format!("{b}."))
+                            })
+                        })
+                        .collect(),
                 );
                 None
             }

@@ -69,7 +69,11 @@ pub async fn envelope(
     }
     let status = res.status().as_u16();
     span.in_scope(|| {
-        tracing::info!(status, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request finished");
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
     });
     Ok(res)
 }
@@ -114,13 +118,14 @@ fn from_framework(status: StatusCode, text: &str) -> ApiError {
             "body",
             format!("The request body is larger than {} bytes.", crate::MAX_BODY_BYTES),
         ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::with_status(status, "body", "The request body must be JSON (Content-Type: application/json).")
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::with_status(
+            status,
+            "body",
+            "The request body must be JSON (Content-Type: application/json).",
+        ),
         StatusCode::NOT_FOUND => ApiError::not_found("Resource not found."),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::with_status(status, "method", "This method is not allowed here."),
         s if s.is_server_error() => ApiError::internal(text),
         _ => ApiError::field("body", text.to_owned()),
     }
 }
-

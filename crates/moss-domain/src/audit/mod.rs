@@ -21,16 +21,28 @@ pub struct AuditEvent {
     /// For updates `{"changes": {field: {old, new}}}`; otherwise `{}` or a short summary.
     /// Never a secret.
     pub metadata: BTreeMap<String, Value>,
+    /// The workspace the entry belongs to when it is not the actor's (a workspace being created).
+    pub workspace_id: Option<crate::id::WorkspaceId>,
 }
 
 impl AuditEvent {
     /// An event with empty metadata.
     pub fn new(target_type: &'static str, verb: &'static str, target_id: impl ToString) -> Self {
-        Self { target_type, verb, target_id: target_id.to_string(), metadata: BTreeMap::new() }
+        Self {
+            target_type,
+            verb,
+            target_id: target_id.to_string(),
+            metadata: BTreeMap::new(),
+            workspace_id: None,
+        }
     }
 
     /// An update event listing each changed field's old and new value.
-    pub fn updated(target_type: &'static str, target_id: impl ToString, changes: Vec<(&'static str, Value, Value)>) -> Self {
+    pub fn updated(
+        target_type: &'static str,
+        target_id: impl ToString,
+        changes: Vec<(&'static str, Value, Value)>,
+    ) -> Self {
         let mut map = BTreeMap::new();
         for (field, old, new) in changes {
             let mut pair = BTreeMap::new();
@@ -40,7 +52,13 @@ impl AuditEvent {
         }
         let mut metadata = BTreeMap::new();
         metadata.insert("changes".to_owned(), Value::Map(map));
-        Self { target_type, verb: "updated", target_id: target_id.to_string(), metadata }
+        Self {
+            target_type,
+            verb: "updated",
+            target_id: target_id.to_string(),
+            metadata,
+            workspace_id: None,
+        }
     }
 
     /// `<target_type>.<verb>`.
@@ -82,7 +100,7 @@ impl AuditEntry {
         let actor = &ctx.actor;
         Self {
             id: AuditId::generate(),
-            workspace_id: actor.workspace_id,
+            workspace_id: event.workspace_id.unwrap_or(actor.workspace_id),
             event_type: event.event_type(),
             target_type: event.target_type.to_owned(),
             target_id: event.target_id,

@@ -120,12 +120,23 @@ impl NewCompany {
         let website = e.check(optional_url("website", input.website)).flatten();
         let phone = e.check(optional_text("phone", input.phone, MAX_PHONE)).flatten();
         let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
-        let tags = e.take(parse_tags("tags", input.tags.unwrap_or_default())).unwrap_or_default();
+        let tags = e
+            .take(parse_tags("tags", input.tags.unwrap_or_default()))
+            .unwrap_or_default();
         let custom_fields = input.custom_fields.unwrap_or_default();
         e.take(check_custom_fields("custom_fields", &custom_fields));
         e.finish()?;
         let name = name.ok_or_else(|| vec![FieldError::new("name", "is required")])?;
-        Ok(Self { name, domain, industry, website, phone, notes, tags, custom_fields })
+        Ok(Self {
+            name,
+            domain,
+            industry,
+            website,
+            phone,
+            notes,
+            tags,
+            custom_fields,
+        })
     }
 }
 
@@ -176,11 +187,21 @@ impl CompanyChanges {
     pub fn parse(p: CompanyPatch) -> Result<Self, Vec<FieldError>> {
         let mut e = Errors::new();
         let name = e.check(patch_required_text("name", p.name, MAX_NAME)).flatten();
-        let domain = e.check(patch_with(p.domain, |s| Domain::parse("domain", s))).unwrap_or_default();
-        let industry = e.check(patch_optional_text("industry", p.industry, MAX_NAME)).unwrap_or_default();
-        let website = e.check(patch_with(p.website, |s| HttpUrl::parse("website", s))).unwrap_or_default();
-        let phone = e.check(patch_optional_text("phone", p.phone, MAX_PHONE)).unwrap_or_default();
-        let notes = e.check(patch_optional_text("notes", p.notes, MAX_NOTES)).unwrap_or_default();
+        let domain = e
+            .check(patch_with(p.domain, |s| Domain::parse("domain", s)))
+            .unwrap_or_default();
+        let industry = e
+            .check(patch_optional_text("industry", p.industry, MAX_NAME))
+            .unwrap_or_default();
+        let website = e
+            .check(patch_with(p.website, |s| HttpUrl::parse("website", s)))
+            .unwrap_or_default();
+        let phone = e
+            .check(patch_optional_text("phone", p.phone, MAX_PHONE))
+            .unwrap_or_default();
+        let notes = e
+            .check(patch_optional_text("notes", p.notes, MAX_NOTES))
+            .unwrap_or_default();
         let tags = match p.tags {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Set(Vec::new()),
@@ -189,10 +210,21 @@ impl CompanyChanges {
         let custom_fields = match p.custom_fields {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Set(BTreeMap::new()),
-            Patch::Set(m) => e.take(check_custom_fields("custom_fields", &m)).map_or(Patch::Absent, |()| Patch::Set(m)),
+            Patch::Set(m) => e
+                .take(check_custom_fields("custom_fields", &m))
+                .map_or(Patch::Absent, |()| Patch::Set(m)),
         };
         e.finish()?;
-        Ok(Self { name, domain, industry, website, phone, notes, tags, custom_fields })
+        Ok(Self {
+            name,
+            domain,
+            industry,
+            website,
+            phone,
+            notes,
+            tags,
+            custom_fields,
+        })
     }
 }
 
@@ -255,7 +287,13 @@ mod tests {
     #[case("acme.com/path", None)]
     #[case("-acme.com", None)]
     fn domain_form(#[case] raw: &str, #[case] expected: Option<&str>) {
-        assert_eq!(Domain::parse("domain", raw).ok().map(|d| d.as_str().to_owned()).as_deref(), expected);
+        assert_eq!(
+            Domain::parse("domain", raw)
+                .ok()
+                .map(|d| d.as_str().to_owned())
+                .as_deref(),
+            expected
+        );
     }
 
     #[test]

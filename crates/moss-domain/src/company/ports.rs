@@ -20,5 +20,10 @@ pub trait CompanyRepo {
     /// The id of the company with this domain in the workspace, if any.
     fn company_id_by_domain(&mut self, workspace_id: WorkspaceId, domain: &str) -> Result<Option<CompanyId>>;
     /// A page of the workspace's companies matching `filter`, with the exact total.
-    fn list_companies(&mut self, workspace_id: WorkspaceId, filter: &CompanyFilter, page: &PageRequest<CompanySort>) -> Result<Page<Company>>;
+    fn list_companies(
+        &mut self,
+        workspace_id: WorkspaceId,
+        filter: &CompanyFilter,
+        page: &PageRequest<CompanySort>,
+    ) -> Result<Page<Company>>;
 }

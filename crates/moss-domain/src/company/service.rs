@@ -25,10 +25,10 @@ fn taken(domain: &str, existing: CompanyId) -> DomainError {
 pub fn create_company(tx: &mut dyn Tx, actor: &Actor, input: NewCompany) -> Result<Change<Company>> {
     actor.authorize(Permission::Write)?;
     let ws = actor.workspace_id;
-    if let Some(domain) = &input.domain {
-        if let Some(existing) = tx.companies().company_id_by_domain(ws, domain.as_str())? {
-            return Err(taken(domain.as_str(), existing));
-        }
+    if let Some(domain) = &input.domain
+        && let Some(existing) = tx.companies().company_id_by_domain(ws, domain.as_str())?
+    {
+        return Err(taken(domain.as_str(), existing));
     }
     let at = now();
     let tags = canonical_tags(tx, ws, &input.tags, at)?;
@@ -58,13 +58,24 @@ pub fn get_company(tx: &mut dyn Tx, actor: &Actor, id: CompanyId) -> Result<Comp
 }
 
 /// A page of the caller's companies.
-pub fn list_companies(tx: &mut dyn Tx, actor: &Actor, filter: &CompanyFilter, page: &PageRequest<CompanySort>) -> Result<Page<Company>> {
+pub fn list_companies(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    filter: &CompanyFilter,
+    page: &PageRequest<CompanySort>,
+) -> Result<Page<Company>> {
     actor.authorize(Permission::Read)?;
     tx.companies().list_companies(actor.workspace_id, filter, page)
 }
 
 /// A page of a company's contacts; `NotFound` when the company is not in the workspace.
-pub fn company_contacts(tx: &mut dyn Tx, actor: &Actor, id: CompanyId, mut filter: ContactFilter, page: &PageRequest<ContactSort>) -> Result<Page<Contact>> {
+pub fn company_contacts(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: CompanyId,
+    mut filter: ContactFilter,
+    page: &PageRequest<ContactSort>,
+) -> Result<Page<Contact>> {
     actor.authorize(Permission::Read)?;
     if tx.companies().company(actor.workspace_id, id)?.is_none() {
         return Err(not_found());
@@ -74,7 +85,12 @@ pub fn company_contacts(tx: &mut dyn Tx, actor: &Actor, id: CompanyId, mut filte
 }
 
 /// Changes the fields sent; the audit entry lists each change.
-pub fn update_company(tx: &mut dyn Tx, actor: &Actor, id: CompanyId, changes: CompanyChanges) -> Result<Change<Company>> {
+pub fn update_company(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: CompanyId,
+    changes: CompanyChanges,
+) -> Result<Change<Company>> {
     actor.authorize(Permission::Write)?;
     let ws = actor.workspace_id;
     let old = tx.companies().company(ws, id)?.ok_or_else(not_found)?;
@@ -90,14 +106,12 @@ pub fn update_company(tx: &mut dyn Tx, actor: &Actor, id: CompanyId, changes: Co
     if let Patch::Set(fields) = changes.custom_fields {
         new.custom_fields = fields;
     }
-    if let Some(domain) = &new.domain {
-        if old.domain.as_ref() != Some(domain) {
-            if let Some(existing) = tx.companies().company_id_by_domain(ws, domain.as_str())? {
-                if existing != id {
-                    return Err(taken(domain.as_str(), existing));
-                }
-            }
-        }
+    if let Some(domain) = &new.domain
+        && old.domain.as_ref() != Some(domain)
+        && let Some(existing) = tx.companies().company_id_by_domain(ws, domain.as_str())?
+        && existing != id
+    {
+        return Err(taken(domain.as_str(), existing));
     }
     let at = now();
     if let Patch::Set(tags) = changes.tags {
@@ -106,18 +120,41 @@ pub fn update_company(tx: &mut dyn Tx, actor: &Actor, id: CompanyId, changes: Co
     let tags = |c: &Company| Value::List(c.tags.iter().map(|t| Value::String(t.as_str().to_owned())).collect());
     let mut diffs = Vec::new();
     diff(&mut diffs, "name", old.name.clone().into(), new.name.clone().into());
-    diff(&mut diffs, "domain", old.domain.as_ref().map(|d| d.as_str()).into(), new.domain.as_ref().map(|d| d.as_str()).into());
-    diff(&mut diffs, "industry", old.industry.clone().into(), new.industry.clone().into());
-    diff(&mut diffs, "website", old.website.as_ref().map(|u| u.as_str()).into(), new.website.as_ref().map(|u| u.as_str()).into());
+    diff(
+        &mut diffs,
+        "domain",
+        old.domain.as_ref().map(|d| d.as_str()).into(),
+        new.domain.as_ref().map(|d| d.as_str()).into(),
+    );
+    diff(
+        &mut diffs,
+        "industry",
+        old.industry.clone().into(),
+        new.industry.clone().into(),
+    );
+    diff(
+        &mut diffs,
+        "website",
+        old.website.as_ref().map(|u| u.as_str()).into(),
+        new.website.as_ref().map(|u| u.as_str()).into(),
+    );
     diff(&mut diffs, "phone", old.phone.clone().into(), new.phone.clone().into());
     diff(&mut diffs, "notes", old.notes.clone().into(), new.notes.clone().into());
     diff(&mut diffs, "tags", tags(&old), tags(&new));
-    diff(&mut diffs, "custom_fields", Value::Map(old.custom_fields.clone()), Value::Map(new.custom_fields.clone()));
+    diff(
+        &mut diffs,
+        "custom_fields",
+        Value::Map(old.custom_fields.clone()),
+        Value::Map(new.custom_fields.clone()),
+    );
     if !diffs.is_empty() {
         new.updated_at = at;
         tx.companies().update_company(&new)?;
     }
-    Ok(Change { value: new, audit: AuditEvent::updated("company", id, diffs) })
+    Ok(Change {
+        value: new,
+        audit: AuditEvent::updated("company", id, diffs),
+    })
 }
 
 /// Deletes a company; its contacts stay, with `company_id` cleared.
@@ -126,5 +163,11 @@ pub fn delete_company(tx: &mut dyn Tx, actor: &Actor, id: CompanyId) -> Result<C
     if !tx.companies().delete_company(actor.workspace_id, id)? {
         return Err(not_found());
     }
-    Ok(Change { value: (), audit: AuditEvent::new("company", "deleted", id) })
+    Ok(Change {
+        value: (),
+        audit: AuditEvent::new("company", "deleted", id),
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -115,12 +115,25 @@ impl NewContact {
             Some(raw) => e.check(company_reference("company_id", raw)),
         };
         let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
-        let tags = e.take(parse_tags("tags", input.tags.unwrap_or_default())).unwrap_or_default();
+        let tags = e
+            .take(parse_tags("tags", input.tags.unwrap_or_default()))
+            .unwrap_or_default();
         let custom_fields = input.custom_fields.unwrap_or_default();
         e.take(check_custom_fields("custom_fields", &custom_fields));
         e.finish()?;
         let first_name = first_name.ok_or_else(|| vec![FieldError::new("first_name", "is required")])?;
-        Ok(Self { first_name, last_name, email, phone, title, linkedin_url, company_id, notes, tags, custom_fields })
+        Ok(Self {
+            first_name,
+            last_name,
+            email,
+            phone,
+            title,
+            linkedin_url,
+            company_id,
+            notes,
+            tags,
+            custom_fields,
+        })
     }
 }
 
@@ -178,14 +191,30 @@ impl ContactChanges {
     /// Checks every field sent, reporting all bad ones at once.
     pub fn parse(p: ContactPatch) -> Result<Self, Vec<FieldError>> {
         let mut e = Errors::new();
-        let first_name = e.check(patch_required_text("first_name", p.first_name, MAX_NAME)).flatten();
-        let last_name = e.check(patch_optional_text("last_name", p.last_name, MAX_NAME)).unwrap_or_default();
-        let email = e.check(patch_with(p.email, |s| EmailAddress::parse("email", s))).unwrap_or_default();
-        let phone = e.check(patch_optional_text("phone", p.phone, MAX_PHONE)).unwrap_or_default();
-        let title = e.check(patch_optional_text("title", p.title, MAX_NAME)).unwrap_or_default();
-        let linkedin_url = e.check(patch_with(p.linkedin_url, |s| HttpUrl::parse("linkedin_url", s))).unwrap_or_default();
-        let company_id = e.check(patch_with(p.company_id, |s| company_reference("company_id", s))).unwrap_or_default();
-        let notes = e.check(patch_optional_text("notes", p.notes, MAX_NOTES)).unwrap_or_default();
+        let first_name = e
+            .check(patch_required_text("first_name", p.first_name, MAX_NAME))
+            .flatten();
+        let last_name = e
+            .check(patch_optional_text("last_name", p.last_name, MAX_NAME))
+            .unwrap_or_default();
+        let email = e
+            .check(patch_with(p.email, |s| EmailAddress::parse("email", s)))
+            .unwrap_or_default();
+        let phone = e
+            .check(patch_optional_text("phone", p.phone, MAX_PHONE))
+            .unwrap_or_default();
+        let title = e
+            .check(patch_optional_text("title", p.title, MAX_NAME))
+            .unwrap_or_default();
+        let linkedin_url = e
+            .check(patch_with(p.linkedin_url, |s| HttpUrl::parse("linkedin_url", s)))
+            .unwrap_or_default();
+        let company_id = e
+            .check(patch_with(p.company_id, |s| company_reference("company_id", s)))
+            .unwrap_or_default();
+        let notes = e
+            .check(patch_optional_text("notes", p.notes, MAX_NOTES))
+            .unwrap_or_default();
         let tags = match p.tags {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Set(Vec::new()),
@@ -194,10 +223,23 @@ impl ContactChanges {
         let custom_fields = match p.custom_fields {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Set(BTreeMap::new()),
-            Patch::Set(m) => e.take(check_custom_fields("custom_fields", &m)).map_or(Patch::Absent, |()| Patch::Set(m)),
+            Patch::Set(m) => e
+                .take(check_custom_fields("custom_fields", &m))
+                .map_or(Patch::Absent, |()| Patch::Set(m)),
         };
         e.finish()?;
-        Ok(Self { first_name, last_name, email, phone, title, linkedin_url, company_id, notes, tags, custom_fields })
+        Ok(Self {
+            first_name,
+            last_name,
+            email,
+            phone,
+            title,
+            linkedin_url,
+            company_id,
+            notes,
+            tags,
+            custom_fields,
+        })
     }
 }
 
@@ -216,7 +258,12 @@ pub struct ContactFilter {
 
 impl ContactFilter {
     /// Parses the raw filter values, reporting every bad one.
-    pub fn parse(q: Option<&str>, company_id: Option<&str>, tag: Option<&str>, email: Option<&str>) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(
+        q: Option<&str>,
+        company_id: Option<&str>,
+        tag: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut e = Errors::new();
         let company_id = company_id.and_then(|raw| e.check(company_reference("company_id", raw)));
         e.finish()?;
@@ -272,7 +319,10 @@ mod tests {
         };
         let err = NewContact::parse(input).unwrap_err();
         let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["first_name", "email", "phone", "linkedin_url", "company_id", "tags[1]"]);
+        assert_eq!(
+            fields,
+            ["first_name", "email", "phone", "linkedin_url", "company_id", "tags[1]"]
+        );
     }
 
     #[test]
@@ -288,7 +338,10 @@ mod tests {
         assert_eq!(c.first_name, "Jane");
         assert_eq!(c.last_name, None);
         assert_eq!(c.email, None);
-        assert_eq!(c.company_id.map(|id| id.to_string()).as_deref(), Some("cmp_01h455vb4pex5vsknk084sn02q"));
+        assert_eq!(
+            c.company_id.map(|id| id.to_string()).as_deref(),
+            Some("cmp_01h455vb4pex5vsknk084sn02q")
+        );
     }
 
     #[test]
@@ -309,7 +362,11 @@ mod tests {
 
     #[test]
     fn patch_null_first_name_is_rejected() {
-        let err = ContactChanges::parse(ContactPatch { first_name: Patch::Null, ..Default::default() }).unwrap_err();
+        let err = ContactChanges::parse(ContactPatch {
+            first_name: Patch::Null,
+            ..Default::default()
+        })
+        .unwrap_err();
         assert_eq!(err[0].field, "first_name");
     }
 

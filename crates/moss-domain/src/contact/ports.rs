@@ -20,5 +20,10 @@ pub trait ContactRepo {
     /// The id of the contact with this email (lower-cased) in the workspace, if any.
     fn contact_id_by_email(&mut self, workspace_id: WorkspaceId, email_lower: &str) -> Result<Option<ContactId>>;
     /// A page of the workspace's contacts matching `filter`, with the exact total.
-    fn list_contacts(&mut self, workspace_id: WorkspaceId, filter: &ContactFilter, page: &PageRequest<ContactSort>) -> Result<Page<Contact>>;
+    fn list_contacts(
+        &mut self,
+        workspace_id: WorkspaceId,
+        filter: &ContactFilter,
+        page: &PageRequest<ContactSort>,
+    ) -> Result<Page<Contact>>;
 }

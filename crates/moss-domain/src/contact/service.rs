@@ -23,9 +23,10 @@ fn taken(email: &str, existing: ContactId) -> DomainError {
 /// Checks that a referenced company exists in the workspace (400 naming `company_id` if not).
 pub(crate) fn check_company(tx: &mut dyn Tx, ws: WorkspaceId, id: Option<CompanyId>) -> Result<()> {
     match id {
-        Some(id) if tx.companies().company(ws, id)?.is_none() => {
-            Err(DomainError::field("company_id", format!("no company {id} in this workspace")))
-        }
+        Some(id) if tx.companies().company(ws, id)?.is_none() => Err(DomainError::field(
+            "company_id",
+            format!("no company {id} in this workspace"),
+        )),
         _ => Ok(()),
     }
 }
@@ -35,12 +36,13 @@ pub(crate) fn check_company(tx: &mut dyn Tx, ws: WorkspaceId, id: Option<Company
 pub fn create_contact(tx: &mut dyn Tx, actor: &Actor, input: NewContact) -> Result<Change<Contact>> {
     actor.authorize(Permission::Write)?;
     let ws = actor.workspace_id;
-    if let Some(email) = &input.email {
-        if let Some(existing) = tx.contacts().contact_id_by_email(ws, &email.normalized())? {
-            return Err(taken(email.as_str(), existing));
-        }
-    }
+    // A bad reference is bad input (400), reported before a business-rule conflict (409).
     check_company(tx, ws, input.company_id)?;
+    if let Some(email) = &input.email
+        && let Some(existing) = tx.contacts().contact_id_by_email(ws, &email.normalized())?
+    {
+        return Err(taken(email.as_str(), existing));
+    }
     let at = now();
     let tags = canonical_tags(tx, ws, &input.tags, at)?;
     let contact = Contact {
@@ -71,7 +73,12 @@ pub fn get_contact(tx: &mut dyn Tx, actor: &Actor, id: ContactId) -> Result<Cont
 }
 
 /// A page of the caller's contacts.
-pub fn list_contacts(tx: &mut dyn Tx, actor: &Actor, filter: &ContactFilter, page: &PageRequest<ContactSort>) -> Result<Page<Contact>> {
+pub fn list_contacts(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    filter: &ContactFilter,
+    page: &PageRequest<ContactSort>,
+) -> Result<Page<Contact>> {
     actor.authorize(Permission::Read)?;
     tx.contacts().list_contacts(actor.workspace_id, filter, page)
 }
@@ -97,7 +104,12 @@ pub(crate) fn apply<T: Clone>(current: &Option<T>, patch: Patch<T>) -> Option<T>
 }
 
 /// Changes the fields sent. The audit entry lists each changed field's old and new value.
-pub fn update_contact(tx: &mut dyn Tx, actor: &Actor, id: ContactId, changes: ContactChanges) -> Result<Change<Contact>> {
+pub fn update_contact(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: ContactId,
+    changes: ContactChanges,
+) -> Result<Change<Contact>> {
     actor.authorize(Permission::Write)?;
     let ws = actor.workspace_id;
     let old = tx.contacts().contact(ws, id)?.ok_or_else(not_found)?;
@@ -115,33 +127,61 @@ pub fn update_contact(tx: &mut dyn Tx, actor: &Actor, id: ContactId, changes: Co
     if let Patch::Set(fields) = changes.custom_fields {
         new.custom_fields = fields;
     }
-    if let Some(email) = &new.email {
-        if old.email.as_ref().map(|e| e.normalized()) != Some(email.normalized()) {
-            if let Some(existing) = tx.contacts().contact_id_by_email(ws, &email.normalized())? {
-                if existing != id {
-                    return Err(taken(email.as_str(), existing));
-                }
-            }
-        }
-    }
     if new.company_id != old.company_id {
         check_company(tx, ws, new.company_id)?;
+    }
+    if let Some(email) = &new.email
+        && old.email.as_ref().map(|e| e.normalized()) != Some(email.normalized())
+        && let Some(existing) = tx.contacts().contact_id_by_email(ws, &email.normalized())?
+        && existing != id
+    {
+        return Err(taken(email.as_str(), existing));
     }
     let at = now();
     if let Patch::Set(tags) = changes.tags {
         new.tags = canonical_tags(tx, ws, &tags, at)?;
     }
     let mut diffs = Vec::new();
-    diff(&mut diffs, "first_name", old.first_name.clone().into(), new.first_name.clone().into());
-    diff(&mut diffs, "last_name", old.last_name.clone().into(), new.last_name.clone().into());
-    diff(&mut diffs, "email", old.email.as_ref().map(|e| e.as_str()).into(), new.email.as_ref().map(|e| e.as_str()).into());
+    diff(
+        &mut diffs,
+        "first_name",
+        old.first_name.clone().into(),
+        new.first_name.clone().into(),
+    );
+    diff(
+        &mut diffs,
+        "last_name",
+        old.last_name.clone().into(),
+        new.last_name.clone().into(),
+    );
+    diff(
+        &mut diffs,
+        "email",
+        old.email.as_ref().map(|e| e.as_str()).into(),
+        new.email.as_ref().map(|e| e.as_str()).into(),
+    );
     diff(&mut diffs, "phone", old.phone.clone().into(), new.phone.clone().into());
     diff(&mut diffs, "title", old.title.clone().into(), new.title.clone().into());
-    diff(&mut diffs, "linkedin_url", old.linkedin_url.as_ref().map(|u| u.as_str()).into(), new.linkedin_url.as_ref().map(|u| u.as_str()).into());
-    diff(&mut diffs, "company_id", old.company_id.map(|c| c.to_string()).into(), new.company_id.map(|c| c.to_string()).into());
+    diff(
+        &mut diffs,
+        "linkedin_url",
+        old.linkedin_url.as_ref().map(|u| u.as_str()).into(),
+        new.linkedin_url.as_ref().map(|u| u.as_str()).into(),
+    );
+    diff(
+        &mut diffs,
+        "company_id",
+        old.company_id.map(|c| c.to_string()).into(),
+        new.company_id.map(|c| c.to_string()).into(),
+    );
     diff(&mut diffs, "notes", old.notes.clone().into(), new.notes.clone().into());
     diff(&mut diffs, "tags", tags_value(&old.tags), tags_value(&new.tags));
-    diff(&mut diffs, "custom_fields", Value::Map(old.custom_fields.clone()), Value::Map(new.custom_fields.clone()));
+    diff(
+        &mut diffs,
+        "custom_fields",
+        Value::Map(old.custom_fields.clone()),
+        Value::Map(new.custom_fields.clone()),
+    );
     if !diffs.is_empty() {
         new.updated_at = at;
         tx.contacts().update_contact(&new)?;
@@ -156,5 +196,11 @@ pub fn delete_contact(tx: &mut dyn Tx, actor: &Actor, id: ContactId) -> Result<C
     if !tx.contacts().delete_contact(actor.workspace_id, id)? {
         return Err(not_found());
     }
-    Ok(Change { value: (), audit: AuditEvent::new("contact", "deleted", id) })
+    Ok(Change {
+        value: (),
+        audit: AuditEvent::new("contact", "deleted", id),
+    })
 }
+
+#[cfg(test)]
+mod tests;

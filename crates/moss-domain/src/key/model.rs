@@ -42,7 +42,9 @@ impl KeySecret {
     /// A new key: `moss_k_` + 32 base62 characters from a CSPRNG + a base62 CRC32 checksum.
     pub fn generate() -> Self {
         let mut rng = rand::rng();
-        let random: String = (0..RANDOM_LEN).map(|_| BASE62[rng.random_range(0..62)] as char).collect();
+        let random: String = (0..RANDOM_LEN)
+            .map(|_| BASE62[rng.random_range(0..62)] as char)
+            .collect();
         let body = format!("{KEY_PREFIX}{random}");
         let sum = checksum(&body);
         Self(format!("{body}{sum}"))
@@ -128,12 +130,19 @@ pub struct NewKey {
 
 impl NewKey {
     /// Checks name, scope and expiry (RFC 3339, in the future), reporting every bad field.
-    pub fn parse(name: &str, scope: Option<&str>, expires_at: Option<&str>, now: Timestamp) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(
+        name: &str,
+        scope: Option<&str>,
+        expires_at: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Errors::new();
         let name = errors.check(required_text("name", Some(name.to_owned()), MAX_NAME));
         let scope = match scope {
             None => Some(Scope::Full),
-            Some(s) => errors.check(Scope::parse(s).ok_or_else(|| FieldError::new("scope", "must be one of: full, read_only"))),
+            Some(s) => {
+                errors.check(Scope::parse(s).ok_or_else(|| FieldError::new("scope", "must be one of: full, read_only")))
+            }
         };
         let expires_at = match expires_at {
             None => Some(None),
@@ -141,7 +150,11 @@ impl NewKey {
         };
         errors.finish()?;
         match (name, scope, expires_at) {
-            (Some(name), Some(scope), Some(expires_at)) => Ok(Self { name, scope, expires_at }),
+            (Some(name), Some(scope), Some(expires_at)) => Ok(Self {
+                name,
+                scope,
+                expires_at,
+            }),
             _ => Err(vec![FieldError::new("name", "is required")]),
         }
     }
@@ -188,8 +201,11 @@ pub enum KeySort {
 }
 
 impl SortField for KeySort {
-    const ALL: &'static [(&'static str, Self)] =
-        &[("created_at", Self::CreatedAt), ("name", Self::Name), ("last_used_at", Self::LastUsedAt)];
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::CreatedAt),
+        ("name", Self::Name),
+        ("last_used_at", Self::LastUsedAt),
+    ];
     const DEFAULT: Self = Self::CreatedAt;
 }
 

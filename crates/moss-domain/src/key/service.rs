@@ -18,7 +18,10 @@ pub const LAST_USED_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
 /// A malformed key (bad prefix or checksum) is refused before any port is called.
 pub fn authenticate(tx: &mut dyn Tx, presented: &str) -> Result<Actor> {
     let secret = KeySecret::parse(presented).ok_or(DomainError::Unauthorized)?;
-    let stored = tx.keys().key_by_digest(&secret.digest())?.ok_or(DomainError::Unauthorized)?;
+    let stored = tx
+        .keys()
+        .key_by_digest(&secret.digest())?
+        .ok_or(DomainError::Unauthorized)?;
     let at = now();
     let usable = secret.matches(&stored.digest)
         && stored.key.revoked_at.is_none()
@@ -50,7 +53,12 @@ pub struct CreatedKey {
 }
 
 /// Creates a key for `member` (default: the calling member, or the first owner for the CLI).
-pub fn create_key(tx: &mut dyn Tx, actor: &Actor, input: NewKey, member: Option<MemberId>) -> Result<Change<CreatedKey>> {
+pub fn create_key(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    input: NewKey,
+    member: Option<MemberId>,
+) -> Result<Change<CreatedKey>> {
     actor.authorize(Permission::OwnerWrite)?;
     let member_id = match member.or(actor.member_id) {
         Some(id) => tx.workspaces().member(actor.workspace_id, id)?.map(|m| m.id),
@@ -60,7 +68,10 @@ pub fn create_key(tx: &mut dyn Tx, actor: &Actor, input: NewKey, member: Option<
     let (key, secret) = input.issue(actor.workspace_id, member_id, now());
     tx.keys().insert_key(&key, &secret.digest())?;
     let audit = AuditEvent::new("api_key", "created", key.id);
-    Ok(Change { value: CreatedKey { key, secret }, audit })
+    Ok(Change {
+        value: CreatedKey { key, secret },
+        audit,
+    })
 }
 
 /// A page of the workspace's active keys.
@@ -76,10 +87,16 @@ pub fn revoke_key(tx: &mut dyn Tx, actor: &Actor, id: KeyId) -> Result<Change<()
         return Err(DomainError::NotFound("API key not found.".into()));
     }
     tx.keys().revoke_key(actor.workspace_id, id, now())?;
-    Ok(Change { value: (), audit: AuditEvent::new("api_key", "revoked", id) })
+    Ok(Change {
+        value: (),
+        audit: AuditEvent::new("api_key", "revoked", id),
+    })
 }
 
 /// Whether a stored key would still authenticate at `at`.
 pub fn is_active(key: &ApiKey, at: Timestamp) -> bool {
     key.revoked_at.is_none() && key.expires_at.is_none_or(|e| e > at)
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,11 +15,16 @@ impl Slug {
     /// Parses a slug.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let ok = (1..=63).contains(&raw.len())
-            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(FieldError::new(field, "must be 1 to 63 lowercase letters, digits or hyphens"))
+            Err(FieldError::new(
+                field,
+                "must be 1 to 63 lowercase letters, digits or hyphens",
+            ))
         }
     }
     /// The slug.
@@ -55,9 +60,13 @@ impl Workspace {
         let slug = errors.check(Slug::parse("slug", slug));
         errors.finish()?;
         match (name, slug) {
-            (Some(name), Some(slug)) => {
-                Ok(Self { id: WorkspaceId::generate(), name, slug, created_at: now, updated_at: now })
-            }
+            (Some(name), Some(slug)) => Ok(Self {
+                id: WorkspaceId::generate(),
+                name,
+                slug,
+                created_at: now,
+                updated_at: now,
+            }),
             _ => Err(vec![FieldError::new("name", "is required")]),
         }
     }
@@ -103,7 +112,15 @@ impl NewMember {
         let (Some(email), Some(name)) = (email, name) else {
             return Err(vec![FieldError::new("email", "is required")]);
         };
-        Ok(Member { id: MemberId::generate(), workspace_id, email, name, role: self.role, created_at: now, updated_at: now })
+        Ok(Member {
+            id: MemberId::generate(),
+            workspace_id,
+            email,
+            name,
+            role: self.role,
+            created_at: now,
+            updated_at: now,
+        })
     }
 }
 
@@ -119,8 +136,11 @@ pub enum MemberSort {
 }
 
 impl SortField for MemberSort {
-    const ALL: &'static [(&'static str, Self)] =
-        &[("created_at", Self::CreatedAt), ("email", Self::Email), ("name", Self::Name)];
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::CreatedAt),
+        ("email", Self::Email),
+        ("name", Self::Name),
+    ];
     const DEFAULT: Self = Self::CreatedAt;
 }
 

@@ -1,11 +1,10 @@
 //! `/contacts` routes.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use moss_domain::PageRequest;
 use moss_domain::contact::service::{create_contact, delete_contact, get_contact, list_contacts, update_contact};
 use moss_domain::contact::{ContactChanges, ContactFilter, ContactSort, NewContact};
-use moss_domain::error::Errors;
 use moss_domain::id::ContactId;
-use moss_domain::PageRequest;
 
 use super::path_id;
 use crate::auth::{Caller, Read, Write};
@@ -14,18 +13,23 @@ use crate::input::{self, PAGINATION, Query};
 use crate::{dto, respond};
 
 /// Query parameters of contact lists.
-pub(crate) const PARAMS: [&str; 8] = [PAGINATION[0], PAGINATION[1], PAGINATION[2], PAGINATION[3], "q", "company_id", "tag", "email"];
+pub(crate) const PARAMS: [&str; 8] = [
+    PAGINATION[0],
+    PAGINATION[1],
+    PAGINATION[2],
+    PAGINATION[3],
+    "q",
+    "company_id",
+    "tag",
+    "email",
+];
 
 /// Parses a contact list's paging and filters, reporting every bad parameter.
-pub(crate) fn list_query(q: &Query) -> Result<(PageRequest<ContactSort>, ContactFilter), ApiError> {
-    let mut errors = Errors::new();
-    let page = errors.take(PageRequest::parse(q.get("page"), q.get("per_page"), q.get("sort"), q.get("order")));
-    let filter = errors.take(ContactFilter::parse(q.get("q"), q.get("company_id"), q.get("tag"), q.get("email")));
-    errors.finish().map_err(ApiError::validation)?;
-    match (page, filter) {
-        (Some(page), Some(filter)) => Ok((page, filter)),
-        _ => Err(ApiError::internal("list query parsed without errors but without values")),
-    }
+pub(crate) fn list_query(mut q: Query) -> Result<(PageRequest<ContactSort>, ContactFilter), ApiError> {
+    let page = q.page();
+    let filter = ContactFilter::parse(q.get("q"), q.get("company_id"), q.get("tag"), q.get("email"));
+    let filter = q.take(filter);
+    q.finish(page.zip(filter))
 }
 
 fn id(raw: &str) -> Result<ContactId, ApiError> {
@@ -34,14 +38,16 @@ fn id(raw: &str) -> Result<ContactId, ApiError> {
 
 /// `GET /contacts`.
 pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let (page, filter) = list_query(&Query::parse(&req, &PARAMS)?)?;
-    let result = caller.read(move |tx, actor| list_contacts(tx, actor, &filter, &page)).await?;
+    let (page, filter) = list_query(Query::parse(&req, &PARAMS)?)?;
+    let result = caller
+        .read(move |tx, actor| list_contacts(tx, actor, &filter, &page))
+        .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::contact))
 }
 
 /// `GET /contacts/{id}`.
 pub async fn get(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
+    Query::none(&req)?;
     let id = id(&path)?;
     let contact = caller.read(move |tx, actor| get_contact(tx, actor, id)).await?;
     Ok(respond::one(dto::contact(&contact)))
@@ -49,28 +55,42 @@ pub async fn get(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>
 
 /// `POST /contacts`.
 pub async fn create(caller: Caller<Write>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
+    Query::none(&req)?;
     let mut b = input::json_object(&req, &body)?;
     let raw = dto::contact_input(&mut b);
     let new = b.finish(NewContact::parse(raw))?;
     let contact = caller.mutate(move |tx, actor| create_contact(tx, actor, new)).await?;
-    Ok(respond::created(Some(format!("/api/v1/contacts/{}", contact.id)), dto::contact(&contact)))
+    Ok(respond::created(
+        Some(format!("/api/v1/contacts/{}", contact.id)),
+        dto::contact(&contact),
+    ))
 }
 
 /// `PATCH /contacts/{id}`.
-pub async fn update(caller: Caller<Write>, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
+pub async fn update(
+    caller: Caller<Write>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    Query::none(&req)?;
     let mut b = input::json_object(&req, &body)?;
     let raw = dto::contact_patch(&mut b);
     let changes = b.finish(ContactChanges::parse(raw))?;
     let id = id(&path)?;
-    let contact = caller.mutate(move |tx, actor| update_contact(tx, actor, id, changes)).await?;
+    let contact = caller
+        .mutate(move |tx, actor| update_contact(tx, actor, id, changes))
+        .await?;
     Ok(respond::one(dto::contact(&contact)))
 }
 
 /// `DELETE /contacts/{id}`.
-pub async fn delete(caller: Caller<Write>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
+pub async fn delete(
+    caller: Caller<Write>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Query::none(&req)?;
     let id = id(&path)?;
     caller.mutate(move |tx, actor| delete_contact(tx, actor, id)).await?;
     Ok(respond::deleted())

@@ -1,10 +1,9 @@
 //! `/keys` routes (owner only).
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use moss_domain::id::KeyId;
 use moss_domain::key::service::{create_key, list_keys, revoke_key};
 use moss_domain::key::{KeySort, NewKey};
-use moss_domain::id::KeyId;
-use moss_domain::PageRequest;
 
 use super::path_id;
 use crate::auth::{Caller, OwnerRead, OwnerWrite};
@@ -14,29 +13,41 @@ use crate::{dto, respond};
 
 /// `GET /keys`: active keys.
 pub async fn list(caller: Caller<OwnerRead>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let q = Query::parse(&req, &PAGINATION)?;
-    let page = PageRequest::<KeySort>::parse(q.get("page"), q.get("per_page"), q.get("sort"), q.get("order"))
-        .map_err(ApiError::validation)?;
+    let mut q = Query::parse(&req, &PAGINATION)?;
+    let page = q.page::<KeySort>();
+    let page = q.finish(page)?;
     let result = caller.read(move |tx, actor| list_keys(tx, actor, &page)).await?;
     Ok(respond::list(result, page.page, page.per_page, dto::api_key))
 }
 
 /// `POST /keys`: a key for the calling member; the answer shows the secret once.
 pub async fn create(caller: Caller<OwnerWrite>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
+    Query::none(&req)?;
     let mut b = input::json_object(&req, &body)?;
     let name = b.string("name");
     let scope = b.string("scope");
     let expires_at = b.string("expires_at");
-    let parsed = NewKey::parse(name.as_deref().unwrap_or(""), scope.as_deref(), expires_at.as_deref(), moss_domain::time::now());
+    let parsed = NewKey::parse(
+        name.as_deref().unwrap_or(""),
+        scope.as_deref(),
+        expires_at.as_deref(),
+        moss_domain::time::now(),
+    );
     let new = b.finish(parsed)?;
     let created = caller.mutate(move |tx, actor| create_key(tx, actor, new, None)).await?;
-    Ok(respond::created(None, dto::created_api_key(&created.key, created.secret.expose())))
+    Ok(respond::created(
+        None,
+        dto::created_api_key(&created.key, created.secret.expose()),
+    ))
 }
 
 /// `DELETE /keys/{id}`: revoke; the key gets 401 from now on.
-pub async fn revoke(caller: Caller<OwnerWrite>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
+pub async fn revoke(
+    caller: Caller<OwnerWrite>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Query::none(&req)?;
     let id = path_id(&path, KeyId::parse, "API key")?;
     caller.mutate(move |tx, actor| revoke_key(tx, actor, id)).await?;
     Ok(respond::deleted())

@@ -31,7 +31,12 @@ pub struct Endpoint {
 }
 
 fn ep(method: Method, path: &'static str, permission: Permission, route: fn() -> Route) -> Endpoint {
-    Endpoint { method, path, permission, route }
+    Endpoint {
+        method,
+        path,
+        permission,
+        route,
+    }
 }
 
 /// The whole API.
@@ -39,21 +44,35 @@ pub fn endpoints() -> Vec<Endpoint> {
     use Permission::{OwnerRead, OwnerWrite, Read, Write};
     vec![
         ep(Method::GET, "/workspaces", Read, || web::get().to(workspaces::list)),
-        ep(Method::GET, "/workspaces/members", Read, || web::get().to(workspaces::members)),
+        ep(Method::GET, "/workspaces/members", Read, || {
+            web::get().to(workspaces::members)
+        }),
         ep(Method::GET, "/keys", OwnerRead, || web::get().to(keys::list)),
         ep(Method::POST, "/keys", OwnerWrite, || web::post().to(keys::create)),
-        ep(Method::DELETE, "/keys/{id}", OwnerWrite, || web::delete().to(keys::revoke)),
+        ep(Method::DELETE, "/keys/{id}", OwnerWrite, || {
+            web::delete().to(keys::revoke)
+        }),
         ep(Method::GET, "/contacts", Read, || web::get().to(contacts::list)),
         ep(Method::POST, "/contacts", Write, || web::post().to(contacts::create)),
         ep(Method::GET, "/contacts/{id}", Read, || web::get().to(contacts::get)),
-        ep(Method::PATCH, "/contacts/{id}", Write, || web::patch().to(contacts::update)),
-        ep(Method::DELETE, "/contacts/{id}", Write, || web::delete().to(contacts::delete)),
+        ep(Method::PATCH, "/contacts/{id}", Write, || {
+            web::patch().to(contacts::update)
+        }),
+        ep(Method::DELETE, "/contacts/{id}", Write, || {
+            web::delete().to(contacts::delete)
+        }),
         ep(Method::GET, "/companies", Read, || web::get().to(companies::list)),
         ep(Method::POST, "/companies", Write, || web::post().to(companies::create)),
         ep(Method::GET, "/companies/{id}", Read, || web::get().to(companies::get)),
-        ep(Method::PATCH, "/companies/{id}", Write, || web::patch().to(companies::update)),
-        ep(Method::DELETE, "/companies/{id}", Write, || web::delete().to(companies::delete)),
-        ep(Method::GET, "/companies/{id}/contacts", Read, || web::get().to(companies::contacts)),
+        ep(Method::PATCH, "/companies/{id}", Write, || {
+            web::patch().to(companies::update)
+        }),
+        ep(Method::DELETE, "/companies/{id}", Write, || {
+            web::delete().to(companies::delete)
+        }),
+        ep(Method::GET, "/companies/{id}/contacts", Read, || {
+            web::get().to(companies::contacts)
+        }),
         ep(Method::GET, "/tags", Read, || web::get().to(tags::list)),
     ]
 }

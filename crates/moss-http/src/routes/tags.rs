@@ -1,7 +1,6 @@
 //! `/tags`.
 
 use actix_web::{HttpRequest, HttpResponse};
-use moss_domain::PageRequest;
 use moss_domain::tag::TagSort;
 use moss_domain::tag::service::list_tags;
 
@@ -12,9 +11,9 @@ use crate::{dto, respond};
 
 /// `GET /tags`: the workspace's tags with counts.
 pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let q = Query::parse(&req, &PAGINATION)?;
-    let page = PageRequest::<TagSort>::parse(q.get("page"), q.get("per_page"), q.get("sort"), q.get("order"))
-        .map_err(ApiError::validation)?;
+    let mut q = Query::parse(&req, &PAGINATION)?;
+    let page = q.page::<TagSort>();
+    let page = q.finish(page)?;
     let result = caller.read(move |tx, actor| list_tags(tx, actor, &page)).await?;
     Ok(respond::list(result, page.page, page.per_page, dto::tag))
 }

@@ -1,9 +1,9 @@
 //! `/workspaces` routes.
 
 use actix_web::{HttpRequest, HttpResponse};
+use moss_domain::Page;
 use moss_domain::workspace::service::{current_workspace, list_members};
 use moss_domain::workspace::{MemberSort, WorkspaceSort};
-use moss_domain::{Page, PageRequest};
 
 use crate::auth::{Caller, Read};
 use crate::error::ApiError;
@@ -12,19 +12,24 @@ use crate::{dto, respond};
 
 /// `GET /workspaces`: the caller's workspace, as a one-item list.
 pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let q = Query::parse(&req, &PAGINATION)?;
-    let page = PageRequest::<WorkspaceSort>::parse(q.get("page"), q.get("per_page"), q.get("sort"), q.get("order"))
-        .map_err(ApiError::validation)?;
+    let mut q = Query::parse(&req, &PAGINATION)?;
+    let page = q.page::<WorkspaceSort>();
+    let page = q.finish(page)?;
     let ws = caller.read(current_workspace).await?;
     let items = if page.page == 1 { vec![ws] } else { Vec::new() };
-    Ok(respond::list(Page { items, total: 1 }, page.page, page.per_page, dto::workspace))
+    Ok(respond::list(
+        Page { items, total: 1 },
+        page.page,
+        page.per_page,
+        dto::workspace,
+    ))
 }
 
 /// `GET /workspaces/members`: members of the caller's workspace.
 pub async fn members(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let q = Query::parse(&req, &PAGINATION)?;
-    let page = PageRequest::<MemberSort>::parse(q.get("page"), q.get("per_page"), q.get("sort"), q.get("order"))
-        .map_err(ApiError::validation)?;
+    let mut q = Query::parse(&req, &PAGINATION)?;
+    let page = q.page::<MemberSort>();
+    let page = q.finish(page)?;
     let result = caller.read(move |tx, actor| list_members(tx, actor, &page)).await?;
     Ok(respond::list(result, page.page, page.per_page, dto::member))
 }

@@ -1,0 +1,264 @@
+//! Company use cases against mocked ports.
+
+use rstest::rstest;
+
+use super::*;
+use crate::company::model::Domain;
+use crate::id::ContactId;
+use crate::testing::{Calls, FakeTx, new_company, owner, stored_company, stored_contact};
+
+fn domain(s: &str) -> Domain {
+    Domain::parse("domain", s).unwrap()
+}
+
+// ---- create ----
+
+#[test]
+fn create_with_a_taken_domain_is_a_conflict_naming_the_existing_company() {
+    let actor = owner();
+    let ws = actor.workspace_id;
+    let existing = CompanyId::generate();
+    let mut tx = FakeTx::new();
+    tx.companies
+        .expect_company_id_by_domain()
+        .withf(move |w, d| *w == ws && d == "acme.com")
+        .times(1)
+        .returning(move |_, _| Ok(Some(existing)));
+
+    let err = create_company(&mut tx, &actor, new_company()).unwrap_err();
+
+    let DomainError::Conflict(message) = err else {
+        panic!("expected Conflict, got {err:?}")
+    };
+    assert!(message.contains(&existing.to_string()), "{message}");
+    assert!(message.contains("acme.com"), "{message}");
+}
+
+#[rstest]
+#[case::with_domain(Some("acme.com"))]
+#[case::without_domain(None)]
+fn create_inserts_once_and_audits_company_created(#[case] domain_name: Option<&str>) {
+    let actor = owner();
+    let ws = actor.workspace_id;
+    let mut tx = FakeTx::new();
+    if domain_name.is_some() {
+        tx.companies
+            .expect_company_id_by_domain()
+            .times(1)
+            .returning(|_, _| Ok(None));
+    }
+    let inserted = Calls::new();
+    let sink = inserted.clone();
+    tx.companies.expect_insert_company().times(1).returning(move |c| {
+        sink.push(c.clone());
+        Ok(())
+    });
+    let input = NewCompany {
+        domain: domain_name.map(domain),
+        ..new_company()
+    };
+
+    let change = create_company(&mut tx, &actor, input).unwrap();
+
+    let company = change.value;
+    assert_eq!(inserted.all(), vec![company.clone()]);
+    assert_eq!(company.workspace_id, ws);
+    assert_eq!(company.name, "Acme");
+    assert_eq!(company.domain, domain_name.map(domain));
+    assert_eq!(change.audit.event_type(), "company.created");
+    assert_eq!(change.audit.target_id, company.id.to_string());
+}
+
+// ---- update ----
+
+#[test]
+fn update_of_a_missing_company_is_not_found() {
+    let actor = owner();
+    let mut tx = FakeTx::new();
+    tx.companies.expect_company().times(1).returning(|_, _| Ok(None));
+    let patch = CompanyChanges {
+        name: Some("Initech".into()),
+        ..Default::default()
+    };
+
+    let err = update_company(&mut tx, &actor, CompanyId::generate(), patch).unwrap_err();
+
+    assert_eq!(err, DomainError::NotFound("Company not found.".into()));
+}
+
+fn expect_stored(tx: &mut FakeTx, stored: &Company) {
+    let (ws, id, found) = (stored.workspace_id, stored.id, stored.clone());
+    tx.companies
+        .expect_company()
+        .withf(move |w, i| *w == ws && *i == id)
+        .times(1)
+        .returning(move |_, _| Ok(Some(found.clone())));
+}
+
+#[test]
+fn update_to_another_companys_domain_is_a_conflict_and_writes_nothing() {
+    let actor = owner();
+    let ws = actor.workspace_id;
+    let stored = stored_company(ws);
+    let other = CompanyId::generate();
+    let mut tx = FakeTx::new();
+    expect_stored(&mut tx, &stored);
+    tx.companies
+        .expect_company_id_by_domain()
+        .withf(move |w, d| *w == ws && d == "initech.com")
+        .times(1)
+        .returning(move |_, _| Ok(Some(other)));
+    let patch = CompanyChanges {
+        domain: Patch::Set(domain("initech.com")),
+        ..Default::default()
+    };
+
+    let err = update_company(&mut tx, &actor, stored.id, patch).unwrap_err();
+
+    let DomainError::Conflict(message) = err else {
+        panic!("expected Conflict, got {err:?}")
+    };
+    assert!(message.contains(&other.to_string()), "{message}");
+}
+
+#[test]
+fn update_with_the_same_values_neither_looks_up_the_domain_nor_writes() {
+    let actor = owner();
+    let stored = stored_company(actor.workspace_id);
+    let mut tx = FakeTx::new();
+    expect_stored(&mut tx, &stored);
+    let patch = CompanyChanges {
+        name: Some("Acme".into()),
+        domain: Patch::Set(domain("ACME.com")),
+        industry: Patch::Null,
+        ..Default::default()
+    };
+
+    let change = update_company(&mut tx, &actor, stored.id, patch).unwrap();
+
+    assert_eq!(change.value, stored);
+    assert_eq!(change.audit.event_type(), "company.updated");
+    assert_eq!(
+        change.audit.metadata.get("changes"),
+        Some(&Value::Map(Default::default()))
+    );
+}
+
+#[test]
+fn update_audits_only_the_changed_fields() {
+    let actor = owner();
+    let stored = stored_company(actor.workspace_id);
+    let mut tx = FakeTx::new();
+    expect_stored(&mut tx, &stored);
+    let updates = Calls::new();
+    let sink = updates.clone();
+    tx.companies.expect_update_company().times(1).returning(move |c| {
+        sink.push(c.clone());
+        Ok(())
+    });
+    let patch = CompanyChanges {
+        name: Some("Acme".into()),
+        domain: Patch::Null,
+        industry: Patch::Set("Anvils".into()),
+        ..Default::default()
+    };
+
+    let change = update_company(&mut tx, &actor, stored.id, patch).unwrap();
+
+    let pair =
+        |old: Value, new: Value| Value::Map([("old".to_owned(), old), ("new".to_owned(), new)].into_iter().collect());
+    let expected: std::collections::BTreeMap<String, Value> = [
+        ("domain".to_owned(), pair(Value::from("acme.com"), Value::Null)),
+        ("industry".to_owned(), pair(Value::Null, Value::from("Anvils"))),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(change.audit.metadata.get("changes"), Some(&Value::Map(expected)));
+    assert_eq!(updates.all(), vec![change.value.clone()]);
+    assert_eq!(change.value.domain, None);
+    assert!(change.value.updated_at > stored.updated_at);
+}
+
+// ---- delete ----
+
+#[rstest]
+#[case::found(true)]
+#[case::missing(false)]
+fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
+    let actor = owner();
+    let ws = actor.workspace_id;
+    let id = CompanyId::generate();
+    let mut tx = FakeTx::new();
+    tx.companies
+        .expect_delete_company()
+        .withf(move |w, i| *w == ws && *i == id)
+        .times(1)
+        .returning(move |_, _| Ok(found));
+
+    let result = delete_company(&mut tx, &actor, id);
+
+    if found {
+        let audit = result.unwrap().audit;
+        assert_eq!(audit.event_type(), "company.deleted");
+        assert_eq!(audit.target_id, id.to_string());
+    } else {
+        assert_eq!(result.unwrap_err(), DomainError::NotFound("Company not found.".into()));
+    }
+}
+
+// ---- a company's contacts ----
+
+#[test]
+fn contacts_of_a_missing_company_are_not_found_and_never_listed() {
+    let actor = owner();
+    let mut tx = FakeTx::new();
+    tx.companies.expect_company().times(1).returning(|_, _| Ok(None));
+
+    let err = company_contacts(
+        &mut tx,
+        &actor,
+        CompanyId::generate(),
+        ContactFilter::default(),
+        &PageRequest::first(),
+    )
+    .unwrap_err();
+
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
+}
+
+#[test]
+fn contacts_of_a_company_are_filtered_by_it() {
+    let actor = owner();
+    let ws = actor.workspace_id;
+    let company = stored_company(ws);
+    let contact = Contact {
+        company_id: Some(company.id),
+        ..stored_contact(ws)
+    };
+    let mut tx = FakeTx::new();
+    expect_stored(&mut tx, &company);
+    let (company_id, listed) = (company.id, contact.clone());
+    tx.contacts
+        .expect_list_contacts()
+        .withf(move |w, f, _| *w == ws && f.company_id == Some(company_id) && f.words == ["ada"])
+        .times(1)
+        .returning(move |_, _, _| {
+            Ok(Page {
+                items: vec![listed.clone()],
+                total: 1,
+            })
+        });
+    let filter = ContactFilter {
+        words: vec!["ada".into()],
+        company_id: Some(CompanyId::generate()),
+        ..Default::default()
+    };
+
+    let page = company_contacts(&mut tx, &actor, company.id, filter, &PageRequest::first()).unwrap();
+
+    assert_eq!(
+        page.items.iter().map(|c| c.id).collect::<Vec<ContactId>>(),
+        [contact.id]
+    );
+    assert_eq!(page.total, 1);
+}

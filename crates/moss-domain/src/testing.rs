@@ -1,0 +1,292 @@
+//! Test doubles for the ports: a [`FakeTx`] made of mockall mocks, a [`FakeStore`] that runs
+//! work on one and records whether it committed, and builders for actors and stored records.
+//!
+//! A mock with no expectations panics when called, so a fresh [`FakeTx`] asserts that a use
+//! case touches no port at all; add expectations only for the calls a test allows.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::TimeDelta;
+
+use crate::actor::{Actor, ActorKind, Role, Scope};
+use crate::audit::{AuditRepo, MockAuditRepo};
+use crate::company::model::{Company, Domain, NewCompany};
+use crate::company::ports::{CompanyRepo, MockCompanyRepo};
+use crate::contact::model::{Contact, NewContact};
+use crate::contact::ports::{ContactRepo, MockContactRepo};
+use crate::error::Result;
+use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
+use crate::key::model::ApiKey;
+use crate::key::ports::{KeyRepo, MockKeyRepo};
+use crate::store::{Mode, Store, Tx};
+use crate::tag::ports::{MockTagRepo, TagRepo};
+use crate::text::EmailAddress;
+use crate::time::{Timestamp, now};
+use crate::workspace::model::Member;
+use crate::workspace::ports::{MockWorkspaceRepo, WorkspaceRepo};
+
+/// A unit of work whose repositories are mocks, one public field per port.
+#[derive(Default)]
+pub struct FakeTx {
+    /// Workspaces and members.
+    pub workspaces: MockWorkspaceRepo,
+    /// API keys.
+    pub keys: MockKeyRepo,
+    /// Contacts.
+    pub contacts: MockContactRepo,
+    /// Companies.
+    pub companies: MockCompanyRepo,
+    /// Tags.
+    pub tags: MockTagRepo,
+    /// The audit log.
+    pub audit: MockAuditRepo,
+}
+
+impl FakeTx {
+    /// Mocks without expectations: any port call panics.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Tx for FakeTx {
+    fn workspaces(&mut self) -> &mut dyn WorkspaceRepo {
+        &mut self.workspaces
+    }
+    fn keys(&mut self) -> &mut dyn KeyRepo {
+        &mut self.keys
+    }
+    fn contacts(&mut self) -> &mut dyn ContactRepo {
+        &mut self.contacts
+    }
+    fn companies(&mut self) -> &mut dyn CompanyRepo {
+        &mut self.companies
+    }
+    fn tags(&mut self) -> &mut dyn TagRepo {
+        &mut self.tags
+    }
+    fn audit(&mut self) -> &mut dyn AuditRepo {
+        &mut self.audit
+    }
+}
+
+/// The values a mock was called with, shared between its `returning` closure and the test.
+#[derive(Debug)]
+pub struct Calls<T>(Arc<Mutex<Vec<T>>>);
+
+impl<T> Clone for Calls<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Default for Calls<T> {
+    fn default() -> Self {
+        Self(Arc::default())
+    }
+}
+
+impl<T: Clone> Calls<T> {
+    /// An empty record.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Records one call.
+    pub fn push(&self, value: T) {
+        lock(&self.0).push(value);
+    }
+    /// Every call recorded so far, in order.
+    pub fn all(&self) -> Vec<T> {
+        lock(&self.0).clone()
+    }
+}
+
+/// How a unit of work run by [`FakeStore`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The work returned `Ok`: a real store would commit.
+    Committed,
+    /// The work returned `Err`: a real store would roll back.
+    RolledBack,
+}
+
+/// A [`Store`] that runs every unit of work on one [`FakeTx`] and logs how each ended.
+pub struct FakeStore {
+    tx: Mutex<FakeTx>,
+    log: Mutex<Vec<(Mode, Outcome)>>,
+}
+
+impl FakeStore {
+    /// A store whose units of work run on `tx`.
+    pub fn new(tx: FakeTx) -> Self {
+        Self {
+            tx: Mutex::new(tx),
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Each unit of work run so far, in order, with its mode and outcome.
+    pub fn outcomes(&self) -> Vec<(Mode, Outcome)> {
+        lock(&self.log).clone()
+    }
+
+    /// The mocks, for adding expectations between units of work.
+    pub fn tx(&self) -> MutexGuard<'_, FakeTx> {
+        lock(&self.tx)
+    }
+}
+
+/// A panicking mock poisons the mutex; the test has failed already, so keep going.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Store for FakeStore {
+    fn run<'a>(&self, mode: Mode, work: &mut (dyn FnMut(&mut dyn Tx) -> Result<()> + 'a)) -> Result<()> {
+        let result = work(&mut *lock(&self.tx));
+        let outcome = if result.is_ok() {
+            Outcome::Committed
+        } else {
+            Outcome::RolledBack
+        };
+        lock(&self.log).push((mode, outcome));
+        result
+    }
+
+    fn ping(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An API-key actor in a fresh workspace with this role and scope.
+pub fn actor(role: Role, scope: Scope) -> Actor {
+    Actor {
+        workspace_id: WorkspaceId::generate(),
+        member_id: Some(MemberId::generate()),
+        role,
+        key_id: Some(KeyId::generate()),
+        scope,
+        kind: ActorKind::ApiKey,
+    }
+}
+
+/// An owner with a full-scope key.
+pub fn owner() -> Actor {
+    actor(Role::Owner, Scope::Full)
+}
+
+/// A member (not owner) with a full-scope key.
+pub fn member() -> Actor {
+    actor(Role::Member, Scope::Full)
+}
+
+/// An owner with a read-only key.
+pub fn read_only_owner() -> Actor {
+    actor(Role::Owner, Scope::ReadOnly)
+}
+
+/// A time well in the past, for stored records' timestamps.
+pub fn an_hour_ago() -> Timestamp {
+    now() - TimeDelta::hours(1)
+}
+
+/// A stored contact of `ws`: Ada Lovelace, `ada@example.com`, no company, no tags.
+pub fn stored_contact(ws: WorkspaceId) -> Contact {
+    let at = an_hour_ago();
+    Contact {
+        id: ContactId::generate(),
+        workspace_id: ws,
+        first_name: "Ada".into(),
+        last_name: Some("Lovelace".into()),
+        email: Some(EmailAddress::from_stored("ada@example.com".into())),
+        phone: None,
+        title: Some("Analyst".into()),
+        linkedin_url: None,
+        company_id: None,
+        notes: None,
+        tags: Vec::new(),
+        custom_fields: BTreeMap::new(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// A stored company of `ws`: Acme, `acme.com`, no tags.
+pub fn stored_company(ws: WorkspaceId) -> Company {
+    let at = an_hour_ago();
+    Company {
+        id: CompanyId::generate(),
+        workspace_id: ws,
+        name: "Acme".into(),
+        domain: Some(Domain::from_stored("acme.com".into())),
+        industry: None,
+        website: None,
+        phone: None,
+        notes: None,
+        tags: Vec::new(),
+        custom_fields: BTreeMap::new(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// A stored member of `ws` with this role, `grace@example.com`.
+pub fn stored_member(ws: WorkspaceId, role: Role) -> Member {
+    let at = an_hour_ago();
+    Member {
+        id: MemberId::generate(),
+        workspace_id: ws,
+        email: EmailAddress::from_stored("grace@example.com".into()),
+        name: Some("Grace".into()),
+        role,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// A stored, active, full-scope key of `ws` that was never used.
+pub fn stored_key(ws: WorkspaceId) -> ApiKey {
+    ApiKey {
+        id: KeyId::generate(),
+        workspace_id: ws,
+        member_id: MemberId::generate(),
+        name: "CI".into(),
+        scope: Scope::Full,
+        prefix: "moss_k_abcde".into(),
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+        created_at: an_hour_ago(),
+    }
+}
+
+/// A valid contact input: Ada, `Ada@Example.com`, nothing else.
+pub fn new_contact() -> NewContact {
+    NewContact {
+        first_name: "Ada".into(),
+        last_name: None,
+        email: Some(EmailAddress::from_stored("Ada@Example.com".into())),
+        phone: None,
+        title: None,
+        linkedin_url: None,
+        company_id: None,
+        notes: None,
+        tags: Vec::new(),
+        custom_fields: BTreeMap::new(),
+    }
+}
+
+/// A valid company input: Acme, `acme.com`, nothing else.
+pub fn new_company() -> NewCompany {
+    NewCompany {
+        name: "Acme".into(),
+        domain: Some(Domain::from_stored("acme.com".into())),
+        industry: None,
+        website: None,
+        phone: None,
+        notes: None,
+        tags: Vec::new(),
+        custom_fields: BTreeMap::new(),
+    }
+}

@@ -1,0 +1,13 @@
+//! HTTP integration tests: the real app over real HTTP, on SQLite and on Postgres.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod companies;
+mod contacts;
+mod keys;
+mod lists;
+mod support;
+mod tenancy;
+mod transport;
+mod validation;
+mod workspaces;

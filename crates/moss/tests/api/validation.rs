@@ -1,0 +1,149 @@
+//! Bad input: every kind gets the envelope with the right status, every bad field is named at
+//! once, and nothing is written.
+
+use moss_store_diesel::Backend;
+use rstest::rstest;
+
+use crate::support::*;
+
+fn assert_nothing_created(app: &TestApp) {
+    assert_eq!(app.get("/api/v1/contacts").send().body["meta"]["total"], 0);
+}
+
+#[rstest]
+fn all_field_errors_at_once(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let r = app
+        .post(
+            "/api/v1/contacts",
+            json!({"first_name": " ", "email": "nope", "linkedin_url": "ftp://x", "phone": "1".repeat(51),
+                   "tags": ["ok", "", "x".repeat(65)], "custom_fields": {"deep": {"a": 1}}, "id": "cnt_x", "workspace_id": "w"}),
+        )
+        .send();
+    r.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(
+        r.fields(),
+        [
+            "id",
+            "workspace_id",
+            "first_name",
+            "email",
+            "phone",
+            "linkedin_url",
+            "tags[1]",
+            "tags[2]",
+            "custom_fields.deep"
+        ]
+    );
+    assert_nothing_created(&app);
+}
+
+#[rstest]
+#[case(json!({"first_name": 1}), &["first_name"])]
+#[case(json!({"first_name": true}), &["first_name"])]
+#[case(json!({"first_name": ["Jane"]}), &["first_name"])]
+#[case(json!({"first_name": {"x": 1}}), &["first_name"])]
+#[case(json!({"first_name": "J", "tags": "vip"}), &["tags"])]
+#[case(json!({"first_name": "J", "tags": [1, "a", null]}), &["tags[0]", "tags[2]"])]
+#[case(json!({"first_name": "J", "custom_fields": []}), &["custom_fields"])]
+#[case(json!({"first_name": "J", "custom_fields": {"l": [1]}}), &["custom_fields.l[0]"])]
+#[case(json!({}), &["first_name"])]
+#[case(json!({"first_name": null}), &["first_name"])]
+#[case(json!({"first_name": "J", "created_at": "2020-01-01T00:00:00Z"}), &["created_at"])]
+fn wrong_types_and_missing_fields(#[case] body: serde_json::Value, #[case] fields: &[&str]) {
+    let Some(app) = TestApp::start(SQLITE) else { return };
+    let r = app.post("/api/v1/contacts", body).send();
+    r.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(r.fields(), fields, "{}", r.text);
+    assert_nothing_created(&app);
+}
+
+#[rstest]
+#[case("first_name", 200)]
+#[case("last_name", 200)]
+#[case("title", 200)]
+#[case("phone", 50)]
+#[case("notes", 10_000)]
+fn text_limits(#[case] field: &str, #[case] max: usize) {
+    let Some(app) = TestApp::start(SQLITE) else { return };
+    let mut body = json!({"first_name": "J"});
+    body[field] = json!("é".repeat(max));
+    assert_eq!(app.post("/api/v1/contacts", body.clone()).send().status, 201);
+    body[field] = json!("é".repeat(max + 1));
+    let r = app.post("/api/v1/contacts", body).send();
+    assert_eq!(r.fields(), [field]);
+}
+
+#[test]
+fn email_url_tag_and_custom_field_limits() {
+    let Some(app) = TestApp::start(SQLITE) else { return };
+    let long_email = format!("{}@{}.com", "a".repeat(64), "b".repeat(186));
+    assert_eq!(long_email.len(), 255);
+    let long_url = format!("https://example.com/{}", "a".repeat(2029));
+    assert_eq!(long_url.len(), 2049);
+    let tags: Vec<String> = (0..51).map(|i| format!("t{i}")).collect();
+    let fields: serde_json::Map<String, serde_json::Value> = (0..101).map(|i| (format!("f{i}"), json!(i))).collect();
+    let r = app.post("/api/v1/contacts", json!({"first_name": "J", "email": long_email, "linkedin_url": long_url, "tags": tags, "custom_fields": fields})).send();
+    assert_eq!(r.fields(), ["email", "linkedin_url", "tags", "custom_fields"]);
+    let ok_tags: Vec<String> = (0..50).map(|i| format!("t{i}")).collect();
+    let ok_fields: serde_json::Map<String, serde_json::Value> = (0..100).map(|i| (format!("f{i}"), json!(i))).collect();
+    let r = app.post("/api/v1/contacts", json!({"first_name": "J", "tags": ok_tags, "custom_fields": ok_fields, "linkedin_url": format!("https://example.com/{}", "a".repeat(2028))})).send();
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+#[rstest]
+fn unreadable_bodies(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let post = |body: &[u8], ct: Option<&str>| app.req("POST", "/api/v1/contacts").raw(body.to_vec(), ct).send();
+    for (body, ct) in [
+        (&b"{\"first_name\": \"J\""[..], Some("application/json")),
+        (b"not json", Some("application/json")),
+        (b"[1,2]", Some("application/json")),
+        (b"\"Jane\"", Some("application/json")),
+        (b"null", Some("application/json")),
+        (b"", Some("application/json")),
+        (b"{\"first_name\": \"J\", \"first_name\": 1}", Some("application/json")),
+    ] {
+        let r = post(body, ct);
+        r.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(r.fields(), ["body"], "{}", r.text);
+    }
+    for ct in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+        let r = post(br#"{"first_name": "J"}"#, ct);
+        r.assert_error(415, "VALIDATION_ERROR");
+        assert_eq!(r.fields(), ["body"]);
+    }
+    let r = post(br#"{"first_name": "J"}"#, Some("application/json; charset=utf-8"));
+    assert_eq!(r.status, 201, "charset parameter is fine");
+    app.delete(&format!("/api/v1/contacts/{}", r.body["data"]["id"].as_str().unwrap()))
+        .send();
+    // Deep nesting is bounded by the parser: a 400, never a crash.
+    let deep = format!(
+        "{{\"first_name\": \"J\", \"custom_fields\": {{\"x\": {}{}}}}}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let r = post(deep.as_bytes(), Some("application/json"));
+    r.assert_error(400, "VALIDATION_ERROR");
+    // Over 256 KiB: 413.
+    let big = format!("{{\"first_name\": \"J\", \"notes\": \"{}\"}}", "a".repeat(300 * 1024));
+    let r = post(big.as_bytes(), Some("application/json"));
+    r.assert_error(413, "VALIDATION_ERROR");
+    assert_eq!(r.fields(), ["body"]);
+    assert_nothing_created(&app);
+    // The server is still serving.
+    assert_eq!(app.get("/api/v1/contacts").send().status, 200);
+}
+
+#[test]
+fn duplicate_json_keys_are_rejected_not_silently_merged() {
+    let Some(app) = TestApp::start(SQLITE) else { return };
+    let r = app
+        .req("POST", "/api/v1/contacts")
+        .raw(
+            br#"{"first_name": "A", "first_name": "B"}"#.to_vec(),
+            Some("application/json"),
+        )
+        .send();
+    r.assert_error(400, "VALIDATION_ERROR");
+}
