@@ -14,6 +14,7 @@ pub mod company;
 pub mod contact;
 pub mod error;
 pub mod id;
+pub mod idempotency;
 pub mod key;
 pub mod page;
 pub mod store;

@@ -36,10 +36,10 @@ impl Query {
                     format!("allowed: {}", allowed.join(", "))
                 };
                 errors.push(&name, format!("unknown query parameter; {hint}"));
-            } else if values.contains_key(&name) {
-                errors.push(&name, "must be given at most once");
+            } else if let std::collections::btree_map::Entry::Vacant(slot) = values.entry(name.clone()) {
+                slot.insert(value);
             } else {
-                values.insert(name, value);
+                errors.push(&name, "must be given at most once");
             }
         }
         Ok(Self { values, errors })

@@ -87,7 +87,9 @@ impl DatabaseUrl {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent).map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 }
-                let path = path.to_str().ok_or_else(|| ConnectionError::InvalidConnectionUrl("path is not UTF-8".into()))?;
+                let path = path
+                    .to_str()
+                    .ok_or_else(|| ConnectionError::InvalidConnectionUrl("path is not UTF-8".into()))?;
                 let mut conn = SqliteConnection::establish(path)?;
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
@@ -110,7 +112,10 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { size: 10, timeout: Duration::from_secs(5) }
+        Self {
+            size: 10,
+            timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -127,7 +132,8 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut MossConnection) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1").map_err(ConnectionError::CouldntSetupConfiguration)
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
     fn has_broken(&self, _conn: &mut MossConnection) -> bool {
@@ -171,8 +177,14 @@ mod tests {
 
     #[test]
     fn sqlite_paths_keep_relative_and_absolute_forms() {
-        assert_eq!(DatabaseUrl::parse("sqlite://a/b.db"), Ok(DatabaseUrl::Sqlite("a/b.db".into())));
-        assert_eq!(DatabaseUrl::parse("sqlite:///a/b.db"), Ok(DatabaseUrl::Sqlite("/a/b.db".into())));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://a/b.db"),
+            Ok(DatabaseUrl::Sqlite("a/b.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///a/b.db"),
+            Ok(DatabaseUrl::Sqlite("/a/b.db".into()))
+        );
     }
 
     #[test]

@@ -30,9 +30,15 @@ pub(crate) fn db(e: Error) -> DomainError {
 }
 
 fn is_connection_failure(text: &str) -> bool {
-    ["server closed the connection", "terminating connection", "could not send data", "no connection to the server", "connection refused"]
-        .iter()
-        .any(|needle| text.contains(needle))
+    [
+        "server closed the connection",
+        "terminating connection",
+        "could not send data",
+        "no connection to the server",
+        "connection refused",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }
 
 /// Translates a pool checkout failure: the database is away or every connection is busy.

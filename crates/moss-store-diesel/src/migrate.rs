@@ -24,11 +24,15 @@ pub fn run_on(conn: &mut MossConnection) -> Result<Vec<String>, BoxError> {
     match conn {
         MossConnection::Pg(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))?;
-            let result = c.run_pending_migrations(POSTGRES).map(|v| v.iter().map(ToString::to_string).collect());
+            let result = c
+                .run_pending_migrations(POSTGRES)
+                .map(|v| v.iter().map(ToString::to_string).collect());
             c.batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))?;
             result
         }
-        MossConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map(|v| v.iter().map(ToString::to_string).collect()),
+        MossConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE)
+            .map(|v| v.iter().map(ToString::to_string).collect()),
     }
 }
 

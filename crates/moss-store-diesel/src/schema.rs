@@ -110,7 +110,14 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
-    workspaces, members, api_keys, companies, contacts, tags, record_tags, audit_log
+    workspaces,
+    members,
+    api_keys,
+    companies,
+    contacts,
+    tags,
+    record_tags,
+    audit_log
 );
 
 diesel::define_sql_function! {

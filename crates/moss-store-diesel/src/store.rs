@@ -26,7 +26,9 @@ pub struct DieselStore {
 
 impl std::fmt::Debug for DieselStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DieselStore").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("DieselStore")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,7 +68,10 @@ impl Store for DieselStore {
         match mode {
             Mode::Read => work(&mut DieselTx { conn }),
             Mode::Write => {
-                let _writer = self.sqlite_writer.as_ref().map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                let _writer = self
+                    .sqlite_writer
+                    .as_ref()
+                    .map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
                 conn.transaction::<(), Abort, _>(|conn| work(&mut DieselTx { conn }).map_err(Abort::Domain))
                     .map_err(|e| match e {
                         Abort::Domain(d) => d,

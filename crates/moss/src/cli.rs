@@ -133,6 +133,7 @@ pub enum ScopeArg {
     /// Reads and writes.
     Full,
     /// Reads only.
+    #[value(name = "read_only", alias = "read-only")]
     ReadOnly,
 }
 
@@ -176,4 +177,3 @@ pub enum KeyCommand {
         confirm: bool,
     },
 }
-

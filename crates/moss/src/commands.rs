@@ -33,10 +33,18 @@ pub struct CliError {
 
 impl CliError {
     fn general(message: impl Into<String>) -> Self {
-        Self { code: 1, message: message.into(), envelope: None }
+        Self {
+            code: 1,
+            message: message.into(),
+            envelope: None,
+        }
     }
     fn usage(message: impl Into<String>) -> Self {
-        Self { code: 2, message: message.into(), envelope: None }
+        Self {
+            code: 2,
+            message: message.into(),
+            envelope: None,
+        }
     }
 }
 
@@ -51,13 +59,20 @@ impl From<DomainError> for CliError {
         let api = moss_http::ApiError::from(e.clone());
         let message = match &api.details {
             Some(details) => {
-                let lines: Vec<String> = details.iter().map(|d| format!("  {}: {}", d.field, d.message)).collect();
+                let lines: Vec<String> = details
+                    .iter()
+                    .map(|d| format!("  {}: {}", d.field, d.message))
+                    .collect();
                 format!("{}\n{}", api.message, lines.join("\n"))
             }
             None if matches!(e, DomainError::Internal(_) | DomainError::Unavailable(_)) => e.to_string(),
             None => api.message.clone(),
         };
-        Self { code, message, envelope: Some(api.body(&RequestIdValue::generate().to_string())) }
+        Self {
+            code,
+            message,
+            envelope: Some(api.body(&RequestIdValue::generate().to_string())),
+        }
     }
 }
 
@@ -70,7 +85,11 @@ fn open_store(url: &str, pool: PoolSettings) -> Result<(DatabaseUrl, DieselStore
 }
 
 fn system_context(workspace_id: WorkspaceId) -> RequestContext {
-    RequestContext { actor: Actor::system(workspace_id), request_id: RequestIdValue::generate().to_string(), ip: None }
+    RequestContext {
+        actor: Actor::system(workspace_id),
+        request_id: RequestIdValue::generate().to_string(),
+        ip: None,
+    }
 }
 
 fn workspace_by_slug(store: &dyn Store, slug: &str) -> Result<Workspace, CliError> {
@@ -90,7 +109,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Serve(args) => serve(&cli.database_url, args),
         Command::Migrate => {
             let url = DatabaseUrl::parse(&cli.database_url).map_err(CliError::usage)?;
-            let applied = migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+            let applied =
+                migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
             if cli.json {
                 print_json(&json!({ "data": { "applied": applied } }));
             } else if applied.is_empty() {
@@ -107,12 +127,23 @@ pub fn run(cli: Cli) -> Outcome {
 }
 
 fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
-    let (url, store) = open_store(url, PoolSettings { size: 2, ..PoolSettings::default() })?;
+    let (url, store) = open_store(
+        url,
+        PoolSettings {
+            size: 2,
+            ..PoolSettings::default()
+        },
+    )?;
     migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
     Ok(Box::new(store))
 }
 
-fn create_workspace_now(store: &dyn Store, name: &str, slug: &str, owner_email: &str) -> Result<CreatedWorkspace, CliError> {
+fn create_workspace_now(
+    store: &dyn Store,
+    name: &str,
+    slug: &str,
+    owner_email: &str,
+) -> Result<CreatedWorkspace, CliError> {
     let ctx = system_context(WorkspaceId::generate());
     let (name, slug, email) = (name.to_owned(), slug.to_owned(), owner_email.to_owned());
     Ok(store.mutate(&ctx, move |tx, _| create_workspace(tx, &name, &slug, &email))?)
@@ -120,7 +151,11 @@ fn create_workspace_now(store: &dyn Store, name: &str, slug: &str, owner_email: 
 
 fn workspace(url: &str, as_json: bool, cmd: WorkspaceCommand) -> Outcome {
     let store = admin_store(url)?;
-    let WorkspaceCommand::Create { name, slug, owner_email } = cmd;
+    let WorkspaceCommand::Create {
+        name,
+        slug,
+        owner_email,
+    } = cmd;
     let created = create_workspace_now(&*store, &name, &slug, &owner_email)?;
     if as_json {
         let mut data = dto::workspace(&created.workspace);
@@ -129,8 +164,17 @@ fn workspace(url: &str, as_json: bool, cmd: WorkspaceCommand) -> Outcome {
         }
         print_json(&json!({ "data": data }));
     } else {
-        println!("Created workspace {} ({}), {}", created.workspace.name, created.workspace.slug.as_str(), created.workspace.id);
-        println!("Owner {} key (shown once): {}", created.owner.email.as_str(), created.secret.expose());
+        println!(
+            "Created workspace {} ({}), {}",
+            created.workspace.name,
+            created.workspace.slug.as_str(),
+            created.workspace.id
+        );
+        println!(
+            "Owner {} key (shown once): {}",
+            created.owner.email.as_str(),
+            created.secret.expose()
+        );
     }
     Ok(())
 }
@@ -138,7 +182,12 @@ fn workspace(url: &str, as_json: bool, cmd: WorkspaceCommand) -> Outcome {
 fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
     let store = admin_store(url)?;
     match cmd {
-        MemberCommand::Add { workspace, email, name, role } => {
+        MemberCommand::Add {
+            workspace,
+            email,
+            name,
+            role,
+        } => {
             let ws = workspace_by_slug(&*store, &workspace)?;
             let role = match role {
                 RoleArg::Member => Role::Member,
@@ -149,14 +198,25 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
             if as_json {
                 print_json(&json!({ "data": dto::member(&m) }));
             } else {
-                println!("Added {} ({}) to {} as {}", m.email.as_str(), m.id, ws.slug.as_str(), m.role.as_str());
+                println!(
+                    "Added {} ({}) to {} as {}",
+                    m.email.as_str(),
+                    m.id,
+                    ws.slug.as_str(),
+                    m.role.as_str()
+                );
             }
         }
         MemberCommand::List { workspace } => {
             let ws = workspace_by_slug(&*store, &workspace)?;
             let actor = Actor::system(ws.id);
             let all = collect_pages(|page| {
-                let req = PageRequest { page, per_page: MAX_PER_PAGE, sort: MemberSort::CreatedAt, order: SortOrder::Asc };
+                let req = PageRequest {
+                    page,
+                    per_page: MAX_PER_PAGE,
+                    sort: MemberSort::CreatedAt,
+                    order: SortOrder::Asc,
+                };
                 let actor = actor.clone();
                 store.read(move |tx| list_members(tx, &actor, &req))
             })?;
@@ -164,7 +224,13 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
                 print_json(&list_envelope(all.iter().map(dto::member).collect()));
             } else {
                 for m in &all {
-                    println!("{}  {:<6}  {}  {}", m.id, m.role.as_str(), m.email.as_str(), m.name.as_deref().unwrap_or(""));
+                    println!(
+                        "{}  {:<6}  {}  {}",
+                        m.id,
+                        m.role.as_str(),
+                        m.email.as_str(),
+                        m.name.as_deref().unwrap_or("")
+                    );
                 }
             }
         }
@@ -172,7 +238,9 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
     Ok(())
 }
 
-fn collect_pages<T>(mut fetch: impl FnMut(u32) -> moss_domain::Result<moss_domain::Page<T>>) -> Result<Vec<T>, CliError> {
+fn collect_pages<T>(
+    mut fetch: impl FnMut(u32) -> moss_domain::Result<moss_domain::Page<T>>,
+) -> Result<Vec<T>, CliError> {
     let mut all = Vec::new();
     for page in 1.. {
         let p = fetch(page)?;
@@ -193,27 +261,51 @@ fn list_envelope(data: Vec<Value>) -> Value {
 fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
     let store = admin_store(url)?;
     match cmd {
-        KeyCommand::Create { workspace, name, scope, member, expires_at } => {
+        KeyCommand::Create {
+            workspace,
+            name,
+            scope,
+            member,
+            expires_at,
+        } => {
             let ws = workspace_by_slug(&*store, &workspace)?;
             let scope = match scope {
                 ScopeArg::Full => Scope::Full,
                 ScopeArg::ReadOnly => Scope::ReadOnly,
             };
-            let input = NewKey::parse(&name, Some(scope.as_str()), expires_at.as_deref(), moss_domain::time::now())
-                .map_err(DomainError::Validation)?;
+            let input = NewKey::parse(
+                &name,
+                Some(scope.as_str()),
+                expires_at.as_deref(),
+                moss_domain::time::now(),
+            )
+            .map_err(DomainError::Validation)?;
             let member_id = match member {
                 Some(email) => {
                     let lower = email.trim().to_lowercase();
                     let found = store.read(move |tx| tx.workspaces().member_by_email(ws.id, &lower))?;
-                    Some(found.ok_or_else(|| DomainError::NotFound(format!("No member {email} in workspace {workspace}.")))?.id)
+                    Some(
+                        found
+                            .ok_or_else(|| {
+                                DomainError::NotFound(format!("No member {email} in workspace {workspace}."))
+                            })?
+                            .id,
+                    )
                 }
                 None => None,
             };
-            let created = store.mutate(&system_context(ws.id), move |tx, actor| create_key(tx, actor, input, member_id))?;
+            let created = store.mutate(&system_context(ws.id), move |tx, actor| {
+                create_key(tx, actor, input, member_id)
+            })?;
             if as_json {
                 print_json(&json!({ "data": dto::created_api_key(&created.key, created.secret.expose()) }));
             } else {
-                println!("Created key {} ({}, {})", created.key.id, created.key.name, created.key.scope.as_str());
+                println!(
+                    "Created key {} ({}, {})",
+                    created.key.id,
+                    created.key.name,
+                    created.key.scope.as_str()
+                );
                 println!("Key (shown once): {}", created.secret.expose());
             }
         }
@@ -221,7 +313,12 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
             let ws = workspace_by_slug(&*store, &workspace)?;
             let actor = Actor::system(ws.id);
             let all = collect_pages(|page| {
-                let req = PageRequest { page, per_page: MAX_PER_PAGE, sort: moss_domain::key::KeySort::CreatedAt, order: SortOrder::Asc };
+                let req = PageRequest {
+                    page,
+                    per_page: MAX_PER_PAGE,
+                    sort: moss_domain::key::KeySort::CreatedAt,
+                    order: SortOrder::Asc,
+                };
                 let actor = actor.clone();
                 store.read(move |tx| list_keys(tx, &actor, &req))
             })?;
@@ -235,7 +332,9 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
         }
         KeyCommand::Revoke { workspace, id, confirm } => {
             if !confirm {
-                return Err(CliError::usage("Revoking a key cannot be undone; add --confirm to go ahead."));
+                return Err(CliError::usage(
+                    "Revoking a key cannot be undone; add --confirm to go ahead.",
+                ));
             }
             let ws = workspace_by_slug(&*store, &workspace)?;
             let key_id = KeyId::parse(&id).ok_or_else(|| DomainError::NotFound("API key not found.".into()))?;
@@ -253,7 +352,10 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Human => builder.init(),
@@ -262,7 +364,10 @@ fn init_logging(format: LogFormat) {
 
 fn serve(url: &str, args: ServeArgs) -> Outcome {
     init_logging(args.log_format);
-    let pool = PoolSettings { size: args.db_pool_size, timeout: Duration::from_secs(args.db_timeout.max(1)) };
+    let pool = PoolSettings {
+        size: args.db_pool_size,
+        timeout: Duration::from_secs(args.db_timeout.max(1)),
+    };
     let (db_url, store) = open_store(url, pool)?;
     if args.migrate && !args.no_migrate {
         let applied = migrate::run_pending(&db_url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
@@ -271,12 +376,18 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         }
     }
     let store: Arc<dyn Store> = Arc::new(store);
-    let first_key = bootstrap(&*store)?;
-    let listener = TcpListener::bind(&args.bind).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
+    // Bind before bootstrapping: if the address is taken, the first owner key must not be
+    // created (and so lost, as it is printed only once) by a run that cannot serve.
+    let listener =
+        TcpListener::bind(&args.bind).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
     let addr = listener.local_addr().map_err(|e| CliError::general(e.to_string()))?;
+    let first_key = bootstrap(&*store)?;
     tracing::info!(%addr, database = %db_url.redacted(), "moss serving");
     print_banner(&addr.to_string(), first_key.as_deref());
-    let settings = ServerSettings { workers: args.workers, shutdown_timeout: Duration::from_secs(args.shutdown_timeout) };
+    let settings = ServerSettings {
+        workers: args.workers,
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+    };
     let system = actix_web::rt::System::new();
     system
         .block_on(async move { server::build(listener, store, settings)?.await })
@@ -289,8 +400,15 @@ fn bootstrap(store: &dyn Store) -> Result<Option<String>, CliError> {
     if store.read(|tx| tx.workspaces().count_workspaces())? > 0 {
         return Ok(None);
     }
-    let created = create_workspace_now(store, "Default", "default", "owner@localhost")?;
-    Ok(Some(created.secret.expose().to_owned()))
+    let ctx = system_context(WorkspaceId::generate());
+    match store.mutate(&ctx, |tx, _| {
+        create_workspace(tx, "Default", "default", "owner@localhost")
+    }) {
+        Ok(created) => Ok(Some(created.secret.expose().to_owned())),
+        // Another instance starting at the same moment bootstrapped first.
+        Err(DomainError::Conflict(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn print_banner(addr: &str, first_key: Option<&str>) {

@@ -20,7 +20,10 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { workers: 0, shutdown_timeout: Duration::from_secs(30) }
+        Self {
+            workers: 0,
+            shutdown_timeout: Duration::from_secs(30),
+        }
     }
 }
 

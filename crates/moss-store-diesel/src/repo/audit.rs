@@ -41,7 +41,10 @@ impl AuditRepo for DieselTx<'_> {
             metadata: map_to_text(&metadata),
             created_at: naive(&e.created_at),
         };
-        diesel::insert_into(audit_log::table).values(&row).execute(self.conn).map_err(error::db)?;
+        diesel::insert_into(audit_log::table)
+            .values(&row)
+            .execute(self.conn)
+            .map_err(error::db)?;
         Ok(())
     }
 }

@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use moss_domain::Result;
 use moss_domain::company::model::{Company, CompanyFilter, CompanySort, Domain};
 use moss_domain::company::ports::CompanyRepo;
 use moss_domain::id::{CompanyId, WorkspaceId};
 use moss_domain::page::{Page, PageRequest, SortOrder};
 use moss_domain::text::{HttpUrl, TagName, search_document};
-use moss_domain::Result;
 
 use super::contact::{fts5_query, pg_tsquery};
 use super::tag::{clear_record_tags, set_record_tags, tags_of};
@@ -40,8 +40,12 @@ struct CompanyRow {
 impl CompanyRow {
     fn from_domain(c: &Company) -> Self {
         let domain = c.domain.as_ref().map(|d| d.as_str().to_owned());
-        let search_text =
-            search_document([Some(c.name.as_str()), domain.as_deref(), c.industry.as_deref(), c.notes.as_deref()]);
+        let search_text = search_document([
+            Some(c.name.as_str()),
+            domain.as_deref(),
+            c.industry.as_deref(),
+            c.notes.as_deref(),
+        ]);
         Self {
             id: c.id.to_string(),
             workspace_id: c.workspace_id.to_string(),
@@ -95,7 +99,9 @@ fn filtered<'a>(conn: &MossConnection, ws: &'a str, f: &'a CompanyFilter) -> Box
     if !f.words.is_empty() {
         q = match conn {
             MossConnection::Pg(_) => q.filter(
-                sql::<Bool>("companies.search @@ to_tsquery('simple', ").bind::<Text, _>(pg_tsquery(&f.words)).sql(")"),
+                sql::<Bool>("companies.search @@ to_tsquery('simple', ")
+                    .bind::<Text, _>(pg_tsquery(&f.words))
+                    .sql(")"),
             ),
             MossConnection::Sqlite(_) => q.filter(
                 sql::<Bool>("companies.seq IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ")
@@ -116,7 +122,9 @@ fn ordered<'a>(q: Boxed<'a>, page: &PageRequest<CompanySort>) -> Boxed<'a> {
         (CompanySort::UpdatedAt, SortOrder::Desc) => q.order((updated_at.desc(), id.desc())),
         (CompanySort::Name, SortOrder::Asc) => q.order((lower(name).asc(), id.asc())),
         (CompanySort::Name, SortOrder::Desc) => q.order((lower(name).desc(), id.desc())),
-        (CompanySort::Domain, SortOrder::Asc) => q.order((domain.is_null().asc(), lower_nullable(domain).asc(), id.asc())),
+        (CompanySort::Domain, SortOrder::Asc) => {
+            q.order((domain.is_null().asc(), lower_nullable(domain).asc(), id.asc()))
+        }
         (CompanySort::Domain, SortOrder::Desc) => {
             q.order((domain.is_null().asc(), lower_nullable(domain).desc(), id.desc()))
         }
@@ -139,16 +147,23 @@ impl DieselTx<'_> {
 impl CompanyRepo for DieselTx<'_> {
     fn insert_company(&mut self, c: &Company) -> Result<()> {
         let row = CompanyRow::from_domain(c);
-        diesel::insert_into(companies::table).values(&row).execute(self.conn).map_err(error::db)?;
+        diesel::insert_into(companies::table)
+            .values(&row)
+            .execute(self.conn)
+            .map_err(error::db)?;
         set_record_tags(self.conn, &row.workspace_id, &row.id, &c.tags)
     }
 
     fn update_company(&mut self, c: &Company) -> Result<()> {
         let row = CompanyRow::from_domain(c);
-        let n = diesel::update(companies::table.filter(companies::workspace_id.eq(&row.workspace_id)).filter(companies::id.eq(&row.id)))
-            .set(&row)
-            .execute(self.conn)
-            .map_err(error::db)?;
+        let n = diesel::update(
+            companies::table
+                .filter(companies::workspace_id.eq(&row.workspace_id))
+                .filter(companies::id.eq(&row.id)),
+        )
+        .set(&row)
+        .execute(self.conn)
+        .map_err(error::db)?;
         if n == 0 {
             return Err(moss_domain::DomainError::NotFound("Company not found.".into()));
         }
@@ -158,9 +173,13 @@ impl CompanyRepo for DieselTx<'_> {
     fn delete_company(&mut self, ws: WorkspaceId, id: CompanyId) -> Result<bool> {
         let id = id.to_string();
         // contacts.company_id is cleared by ON DELETE SET NULL.
-        let n = diesel::delete(companies::table.filter(companies::workspace_id.eq(ws.to_string())).filter(companies::id.eq(&id)))
-            .execute(self.conn)
-            .map_err(error::db)?;
+        let n = diesel::delete(
+            companies::table
+                .filter(companies::workspace_id.eq(ws.to_string()))
+                .filter(companies::id.eq(&id)),
+        )
+        .execute(self.conn)
+        .map_err(error::db)?;
         if n > 0 {
             clear_record_tags(self.conn, &id)?;
         }
@@ -194,9 +213,17 @@ impl CompanyRepo for DieselTx<'_> {
             .transpose()
     }
 
-    fn list_companies(&mut self, ws: WorkspaceId, f: &CompanyFilter, page: &PageRequest<CompanySort>) -> Result<Page<Company>> {
+    fn list_companies(
+        &mut self,
+        ws: WorkspaceId,
+        f: &CompanyFilter,
+        page: &PageRequest<CompanySort>,
+    ) -> Result<Page<Company>> {
         let ws = ws.to_string();
-        let total = filtered(self.conn, &ws, f).count().get_result::<i64>(self.conn).map_err(error::db)?;
+        let total = filtered(self.conn, &ws, f)
+            .count()
+            .get_result::<i64>(self.conn)
+            .map_err(error::db)?;
         let (limit, offset) = limits(page);
         let rows = if u64::try_from(offset).unwrap_or(u64::MAX) >= count(total) {
             Vec::new()
@@ -209,6 +236,9 @@ impl CompanyRepo for DieselTx<'_> {
                 .map_err(error::db)?
         };
         let items = self.load_companies(&ws, rows)?;
-        Ok(Page { items, total: count(total) })
+        Ok(Page {
+            items,
+            total: count(total),
+        })
     }
 }

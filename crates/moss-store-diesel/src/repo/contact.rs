@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use moss_domain::Result;
 use moss_domain::contact::model::{Contact, ContactFilter, ContactSort};
 use moss_domain::contact::ports::ContactRepo;
 use moss_domain::id::{CompanyId, ContactId, WorkspaceId};
 use moss_domain::page::{Page, PageRequest, SortOrder};
 use moss_domain::text::{EmailAddress, HttpUrl, search_document};
-use moss_domain::Result;
 
 use super::tag::{clear_record_tags, set_record_tags, tags_of};
 use super::{count, limits, naive, parse_id, utc};
@@ -111,7 +111,9 @@ fn filtered<'a>(conn: &MossConnection, ws: &'a str, f: &'a ContactFilter) -> Box
     if !f.words.is_empty() {
         q = match conn {
             MossConnection::Pg(_) => q.filter(
-                sql::<Bool>("contacts.search @@ to_tsquery('simple', ").bind::<Text, _>(pg_tsquery(&f.words)).sql(")"),
+                sql::<Bool>("contacts.search @@ to_tsquery('simple', ")
+                    .bind::<Text, _>(pg_tsquery(&f.words))
+                    .sql(")"),
             ),
             MossConnection::Sqlite(_) => q.filter(
                 sql::<Bool>("contacts.seq IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ")
@@ -171,16 +173,23 @@ impl DieselTx<'_> {
 impl ContactRepo for DieselTx<'_> {
     fn insert_contact(&mut self, c: &Contact) -> Result<()> {
         let row = ContactRow::from_domain(c);
-        diesel::insert_into(contacts::table).values(&row).execute(self.conn).map_err(error::db)?;
+        diesel::insert_into(contacts::table)
+            .values(&row)
+            .execute(self.conn)
+            .map_err(error::db)?;
         set_record_tags(self.conn, &row.workspace_id, &row.id, &c.tags)
     }
 
     fn update_contact(&mut self, c: &Contact) -> Result<()> {
         let row = ContactRow::from_domain(c);
-        let n = diesel::update(contacts::table.filter(contacts::workspace_id.eq(&row.workspace_id)).filter(contacts::id.eq(&row.id)))
-            .set(&row)
-            .execute(self.conn)
-            .map_err(error::db)?;
+        let n = diesel::update(
+            contacts::table
+                .filter(contacts::workspace_id.eq(&row.workspace_id))
+                .filter(contacts::id.eq(&row.id)),
+        )
+        .set(&row)
+        .execute(self.conn)
+        .map_err(error::db)?;
         if n == 0 {
             return Err(moss_domain::DomainError::NotFound("Contact not found.".into()));
         }
@@ -189,9 +198,13 @@ impl ContactRepo for DieselTx<'_> {
 
     fn delete_contact(&mut self, ws: WorkspaceId, id: ContactId) -> Result<bool> {
         let id = id.to_string();
-        let n = diesel::delete(contacts::table.filter(contacts::workspace_id.eq(ws.to_string())).filter(contacts::id.eq(&id)))
-            .execute(self.conn)
-            .map_err(error::db)?;
+        let n = diesel::delete(
+            contacts::table
+                .filter(contacts::workspace_id.eq(ws.to_string()))
+                .filter(contacts::id.eq(&id)),
+        )
+        .execute(self.conn)
+        .map_err(error::db)?;
         if n > 0 {
             clear_record_tags(self.conn, &id)?;
         }
@@ -225,9 +238,17 @@ impl ContactRepo for DieselTx<'_> {
             .transpose()
     }
 
-    fn list_contacts(&mut self, ws: WorkspaceId, f: &ContactFilter, page: &PageRequest<ContactSort>) -> Result<Page<Contact>> {
+    fn list_contacts(
+        &mut self,
+        ws: WorkspaceId,
+        f: &ContactFilter,
+        page: &PageRequest<ContactSort>,
+    ) -> Result<Page<Contact>> {
         let ws = ws.to_string();
-        let total = filtered(self.conn, &ws, f).count().get_result::<i64>(self.conn).map_err(error::db)?;
+        let total = filtered(self.conn, &ws, f)
+            .count()
+            .get_result::<i64>(self.conn)
+            .map_err(error::db)?;
         let (limit, offset) = limits(page);
         let rows = if u64::try_from(offset).unwrap_or(u64::MAX) >= count(total) {
             Vec::new()
@@ -240,6 +261,9 @@ impl ContactRepo for DieselTx<'_> {
                 .map_err(error::db)?
         };
         let items = self.load_contacts(&ws, rows)?;
-        Ok(Page { items, total: count(total) })
+        Ok(Page {
+            items,
+            total: count(total),
+        })
     }
 }

@@ -61,7 +61,10 @@ impl KeyRepo for DieselTx<'_> {
             revoked_at: k.revoked_at.as_ref().map(naive),
             created_at: naive(&k.created_at),
         };
-        diesel::insert_into(api_keys::table).values(&row).execute(self.conn).map_err(error::db)?;
+        diesel::insert_into(api_keys::table)
+            .values(&row)
+            .execute(self.conn)
+            .map_err(error::db)?;
         Ok(())
     }
 
@@ -94,7 +97,11 @@ impl KeyRepo for DieselTx<'_> {
 
     fn list_keys(&mut self, ws: WorkspaceId, page: &PageRequest<KeySort>) -> Result<Page<ApiKey>> {
         let ws = ws.to_string();
-        let base = || api_keys::table.filter(api_keys::workspace_id.eq(ws.clone())).filter(api_keys::revoked_at.is_null());
+        let base = || {
+            api_keys::table
+                .filter(api_keys::workspace_id.eq(ws.clone()))
+                .filter(api_keys::revoked_at.is_null())
+        };
         let total = base().count().get_result::<i64>(self.conn).map_err(error::db)?;
         let q = base().into_boxed();
         let q = match (page.sort, page.order) {
@@ -102,17 +109,32 @@ impl KeyRepo for DieselTx<'_> {
             (KeySort::CreatedAt, SortOrder::Desc) => q.order((api_keys::created_at.desc(), api_keys::id.desc())),
             (KeySort::Name, SortOrder::Asc) => q.order((lower(api_keys::name).asc(), api_keys::id.asc())),
             (KeySort::Name, SortOrder::Desc) => q.order((lower(api_keys::name).desc(), api_keys::id.desc())),
-            (KeySort::LastUsedAt, SortOrder::Asc) => {
-                q.order((api_keys::last_used_at.is_null().asc(), api_keys::last_used_at.asc(), api_keys::id.asc()))
-            }
-            (KeySort::LastUsedAt, SortOrder::Desc) => {
-                q.order((api_keys::last_used_at.is_null().asc(), api_keys::last_used_at.desc(), api_keys::id.desc()))
-            }
+            (KeySort::LastUsedAt, SortOrder::Asc) => q.order((
+                api_keys::last_used_at.is_null().asc(),
+                api_keys::last_used_at.asc(),
+                api_keys::id.asc(),
+            )),
+            (KeySort::LastUsedAt, SortOrder::Desc) => q.order((
+                api_keys::last_used_at.is_null().asc(),
+                api_keys::last_used_at.desc(),
+                api_keys::id.desc(),
+            )),
         };
         let (limit, offset) = limits(page);
-        let rows = q.select(KeyRow::as_select()).limit(limit).offset(offset).load(self.conn).map_err(error::db)?;
-        let items = rows.into_iter().map(|r| r.into_domain().map(|(k, _)| k)).collect::<Result<Vec<_>>>()?;
-        Ok(Page { items, total: count(total) })
+        let rows = q
+            .select(KeyRow::as_select())
+            .limit(limit)
+            .offset(offset)
+            .load(self.conn)
+            .map_err(error::db)?;
+        let items = rows
+            .into_iter()
+            .map(|r| r.into_domain().map(|(k, _)| k))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: count(total),
+        })
     }
 
     fn revoke_key(&mut self, ws: WorkspaceId, id: KeyId, at: Timestamp) -> Result<()> {
@@ -133,9 +155,11 @@ impl KeyRepo for DieselTx<'_> {
 
     fn touch_key(&mut self, id: KeyId, at: Timestamp, stale_before: Timestamp) -> Result<()> {
         diesel::update(
-            api_keys::table
-                .filter(api_keys::id.eq(id.to_string()))
-                .filter(api_keys::last_used_at.is_null().or(api_keys::last_used_at.le(naive(&stale_before)))),
+            api_keys::table.filter(api_keys::id.eq(id.to_string())).filter(
+                api_keys::last_used_at
+                    .is_null()
+                    .or(api_keys::last_used_at.le(naive(&stale_before))),
+            ),
         )
         .set(api_keys::last_used_at.eq(naive(&at)))
         .execute(self.conn)

@@ -45,5 +45,8 @@ pub(crate) fn count(n: i64) -> u64 {
 
 /// LIMIT and OFFSET for a page.
 pub(crate) fn limits<S>(page: &moss_domain::PageRequest<S>) -> (i64, i64) {
-    (i64::from(page.per_page), i64::try_from(page.offset()).unwrap_or(i64::MAX))
+    (
+        i64::from(page.per_page),
+        i64::try_from(page.offset()).unwrap_or(i64::MAX),
+    )
 }

@@ -1,13 +1,13 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
+use moss_domain::Result;
 use moss_domain::id::WorkspaceId;
 use moss_domain::page::{Page, PageRequest, SortOrder};
 use moss_domain::tag::ports::{TagCount, TagRepo, TagSort};
 use moss_domain::text::TagName;
 use moss_domain::time::Timestamp;
-use moss_domain::Result;
 
 use super::{count, limits, naive, on_backend};
 use crate::connection::MossConnection;
@@ -34,17 +34,30 @@ struct RecordTagRow<'a> {
 
 /// Replaces a record's tags (already made canonical with `ensure_tags`).
 pub(crate) fn set_record_tags(conn: &mut MossConnection, ws: &str, record_id: &str, list: &[TagName]) -> Result<()> {
-    diesel::delete(record_tags::table.filter(record_tags::record_id.eq(record_id))).execute(conn).map_err(error::db)?;
-    for tag in list {
-        let row = RecordTagRow { record_id, workspace_id: ws, name_lower: tag.key() };
-        diesel::insert_into(record_tags::table).values(&row).execute(conn).map_err(error::db)?;
+    diesel::delete(record_tags::table.filter(record_tags::record_id.eq(record_id)))
+        .execute(conn)
+        .map_err(error::db)?;
+    // A name twice (in any case) is one tag, not a primary-key violation.
+    let mut seen = HashSet::new();
+    for key in list.iter().map(TagName::key).filter(|k| seen.insert(k.clone())) {
+        let row = RecordTagRow {
+            record_id,
+            workspace_id: ws,
+            name_lower: key,
+        };
+        diesel::insert_into(record_tags::table)
+            .values(&row)
+            .execute(conn)
+            .map_err(error::db)?;
     }
     Ok(())
 }
 
 /// Removes a deleted record's tags.
 pub(crate) fn clear_record_tags(conn: &mut MossConnection, record_id: &str) -> Result<()> {
-    diesel::delete(record_tags::table.filter(record_tags::record_id.eq(record_id))).execute(conn).map_err(error::db)?;
+    diesel::delete(record_tags::table.filter(record_tags::record_id.eq(record_id)))
+        .execute(conn)
+        .map_err(error::db)?;
     Ok(())
 }
 
@@ -55,7 +68,11 @@ pub(crate) fn tags_of(conn: &mut MossConnection, ws: &str, ids: &[String]) -> Re
         return Ok(out);
     }
     let rows = record_tags::table
-        .inner_join(tags::table.on(tags::workspace_id.eq(record_tags::workspace_id).and(tags::name_lower.eq(record_tags::name_lower))))
+        .inner_join(
+            tags::table.on(tags::workspace_id
+                .eq(record_tags::workspace_id)
+                .and(tags::name_lower.eq(record_tags::name_lower))),
+        )
         .filter(record_tags::workspace_id.eq(ws))
         .filter(record_tags::record_id.eq_any(ids))
         .select((record_tags::record_id, tags::name))
@@ -74,11 +91,29 @@ impl TagRepo for DieselTx<'_> {
     fn ensure_tags(&mut self, ws: WorkspaceId, list: &[TagName], at: Timestamp) -> Result<Vec<TagName>> {
         let ws = ws.to_string();
         let created_at = naive(&at);
-        for tag in list {
-            let row = NewTagRow { workspace_id: &ws, name_lower: tag.key(), name: tag.as_str(), created_at };
+        // One row per key (the first spelling given wins within a call), inserted in key order:
+        // two transactions creating the same new tags then lock them in the same order, where
+        // the order given could make Postgres abort one of them with "deadlock detected".
+        let mut seen = HashSet::new();
+        let mut new_rows: Vec<(String, &TagName)> = list
+            .iter()
+            .map(|t| (t.key(), t))
+            .filter(|(k, _)| seen.insert(k.clone()))
+            .collect();
+        new_rows.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, tag) in new_rows {
+            let row = NewTagRow {
+                workspace_id: &ws,
+                name_lower: key,
+                name: tag.as_str(),
+                created_at,
+            };
             // The first spelling written wins; later ones keep it.
-            on_backend!(&mut *self.conn, |c| diesel::insert_into(tags::table).values(&row).on_conflict_do_nothing().execute(c))
-                .map_err(error::db)?;
+            on_backend!(&mut *self.conn, |c| diesel::insert_into(tags::table)
+                .values(&row)
+                .on_conflict_do_nothing()
+                .execute(c))
+            .map_err(error::db)?;
         }
         let keys: Vec<String> = list.iter().map(TagName::key).collect();
         let stored: HashMap<String, String> = tags::table
@@ -92,7 +127,11 @@ impl TagRepo for DieselTx<'_> {
         Ok(keys
             .iter()
             .zip(list)
-            .map(|(k, t)| stored.get(k).map_or_else(|| t.clone(), |n| TagName::from_stored(n.clone())))
+            .map(|(k, t)| {
+                stored
+                    .get(k)
+                    .map_or_else(|| t.clone(), |n| TagName::from_stored(n.clone()))
+            })
             .collect())
     }
 
@@ -108,20 +147,41 @@ impl TagRepo for DieselTx<'_> {
             .get_result::<i64>(self.conn)
             .map_err(error::db)?;
         let q = record_tags::table
-            .inner_join(tags::table.on(tags::workspace_id.eq(record_tags::workspace_id).and(tags::name_lower.eq(record_tags::name_lower))))
+            .inner_join(
+                tags::table.on(tags::workspace_id
+                    .eq(record_tags::workspace_id)
+                    .and(tags::name_lower.eq(record_tags::name_lower))),
+            )
             .filter(record_tags::workspace_id.eq(&ws))
             .group_by((tags::name_lower, tags::name))
             .select((tags::name, count_star()))
             .into_boxed();
+        // Ties on the count are broken by name. Only `tags.name` has the "C" collation on
+        // Postgres (`name_lower` has the database's default one), so order by `lower(name)`, as
+        // SQLite does, byte-wise, whatever the database's collation.
         let q = match (page.sort, page.order) {
-            (TagSort::Count, SortOrder::Desc) => q.order((count_star().desc(), tags::name_lower.asc())),
-            (TagSort::Count, SortOrder::Asc) => q.order((count_star().asc(), tags::name_lower.asc())),
-            (TagSort::Name, SortOrder::Asc) => q.order((lower(tags::name).asc(), tags::name_lower.asc())),
-            (TagSort::Name, SortOrder::Desc) => q.order((lower(tags::name).desc(), tags::name_lower.desc())),
+            (TagSort::Count, SortOrder::Desc) => {
+                q.order((count_star().desc(), lower(tags::name).asc(), tags::name.asc()))
+            }
+            (TagSort::Count, SortOrder::Asc) => {
+                q.order((count_star().asc(), lower(tags::name).asc(), tags::name.asc()))
+            }
+            (TagSort::Name, SortOrder::Asc) => q.order((lower(tags::name).asc(), tags::name.asc())),
+            (TagSort::Name, SortOrder::Desc) => q.order((lower(tags::name).desc(), tags::name.desc())),
         };
         let (limit, offset) = limits(page);
-        let rows = q.limit(limit).offset(offset).load::<(String, i64)>(self.conn).map_err(error::db)?;
-        let items = rows.into_iter().map(|(name, n)| TagCount { name, count: count(n) }).collect();
-        Ok(Page { items, total: count(total) })
+        let rows = q
+            .limit(limit)
+            .offset(offset)
+            .load::<(String, i64)>(self.conn)
+            .map_err(error::db)?;
+        let items = rows
+            .into_iter()
+            .map(|(name, n)| TagCount { name, count: count(n) })
+            .collect();
+        Ok(Page {
+            items,
+            total: count(total),
+        })
     }
 }

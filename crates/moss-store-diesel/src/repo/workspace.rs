@@ -76,7 +76,11 @@ impl MemberRow {
 
 impl WorkspaceRepo for DieselTx<'_> {
     fn count_workspaces(&mut self) -> Result<u64> {
-        workspaces::table.count().get_result::<i64>(self.conn).map(count).map_err(error::db)
+        workspaces::table
+            .count()
+            .get_result::<i64>(self.conn)
+            .map(count)
+            .map_err(error::db)
     }
 
     fn insert_workspace(&mut self, w: &Workspace) -> Result<()> {
@@ -87,7 +91,10 @@ impl WorkspaceRepo for DieselTx<'_> {
             created_at: naive(&w.created_at),
             updated_at: naive(&w.updated_at),
         };
-        diesel::insert_into(workspaces::table).values(&row).execute(self.conn).map_err(error::db)?;
+        diesel::insert_into(workspaces::table)
+            .values(&row)
+            .execute(self.conn)
+            .map_err(error::db)?;
         Ok(())
     }
 
@@ -114,7 +121,10 @@ impl WorkspaceRepo for DieselTx<'_> {
     }
 
     fn insert_member(&mut self, m: &Member) -> Result<()> {
-        diesel::insert_into(members::table).values(&MemberRow::from_domain(m)).execute(self.conn).map_err(error::db)?;
+        diesel::insert_into(members::table)
+            .values(&MemberRow::from_domain(m))
+            .execute(self.conn)
+            .map_err(error::db)?;
         Ok(())
     }
 
@@ -168,16 +178,31 @@ impl WorkspaceRepo for DieselTx<'_> {
             (MemberSort::CreatedAt, SortOrder::Desc) => q.order((members::created_at.desc(), members::id.desc())),
             (MemberSort::Email, SortOrder::Asc) => q.order((lower(members::email).asc(), members::id.asc())),
             (MemberSort::Email, SortOrder::Desc) => q.order((lower(members::email).desc(), members::id.desc())),
-            (MemberSort::Name, SortOrder::Asc) => {
-                q.order((members::name.is_null().asc(), lower_nullable(members::name).asc(), members::id.asc()))
-            }
-            (MemberSort::Name, SortOrder::Desc) => {
-                q.order((members::name.is_null().asc(), lower_nullable(members::name).desc(), members::id.desc()))
-            }
+            (MemberSort::Name, SortOrder::Asc) => q.order((
+                members::name.is_null().asc(),
+                lower_nullable(members::name).asc(),
+                members::id.asc(),
+            )),
+            (MemberSort::Name, SortOrder::Desc) => q.order((
+                members::name.is_null().asc(),
+                lower_nullable(members::name).desc(),
+                members::id.desc(),
+            )),
         };
         let (limit, offset) = limits(page);
-        let rows = q.select(MemberRow::as_select()).limit(limit).offset(offset).load(self.conn).map_err(error::db)?;
-        let items = rows.into_iter().map(MemberRow::into_domain).collect::<Result<Vec<_>>>()?;
-        Ok(Page { items, total: count(total) })
+        let rows = q
+            .select(MemberRow::as_select())
+            .limit(limit)
+            .offset(offset)
+            .load(self.conn)
+            .map_err(error::db)?;
+        let items = rows
+            .into_iter()
+            .map(MemberRow::into_domain)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: count(total),
+        })
     }
 }

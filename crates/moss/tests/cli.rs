@@ -1,0 +1,993 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Black-box tests of the `moss` command line: the real binary, run as a user would, against a
+//! SQLite file and (when one can be had) a Postgres database.
+
+mod cli_support;
+
+use std::net::TcpListener;
+
+use cli_support::{
+    Db, Server, assert_key, assert_timestamp, assert_typeid, dir_entries, http_agent, http_get, key_tokens, keys_of,
+    sorted,
+};
+use moss_store_diesel::Backend;
+use rstest::rstest;
+use serde_json::{Value, json};
+
+const WORKSPACE_KEYS: &[&str] = &["id", "name", "slug", "created_at", "updated_at", "owner_key"];
+const MEMBER_KEYS: &[&str] = &["id", "email", "name", "role", "created_at", "updated_at"];
+const KEY_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "scope",
+    "prefix",
+    "member_id",
+    "expires_at",
+    "last_used_at",
+    "created_at",
+];
+
+fn created_key_keys() -> Vec<&'static str> {
+    let mut keys = KEY_KEYS.to_vec();
+    keys.push("key");
+    sorted(&keys)
+}
+
+/// The `id` field of each record.
+fn ids(records: &[Value]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. workspace create
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn workspace_create_prints_the_workspace_and_its_owner_key_once(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    let run = db.run(&["workspace", "create", "--name", "Acme Inc", "--slug", "acme", "--json"]);
+    let out = run.ok().json();
+    assert_eq!(keys_of(&out), ["data"], "envelope: {out}");
+    let data = &out["data"];
+    assert_eq!(keys_of(data), sorted(WORKSPACE_KEYS));
+    assert_eq!(data["name"], "Acme Inc");
+    assert_eq!(data["slug"], "acme");
+    assert_typeid(&data["id"], "ws");
+    assert_timestamp(&data["created_at"]);
+    assert_timestamp(&data["updated_at"]);
+    let owner_key = data["owner_key"].as_str().expect("owner_key");
+    assert_key(owner_key);
+    assert_eq!(
+        run.stdout.matches(owner_key).count(),
+        1,
+        "the key is printed exactly once"
+    );
+
+    // The key belongs to the workspace's owner, and only its prefix is listed.
+    let keys = db.keys("acme");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(keys[0]["prefix"], owner_key[..12]);
+    let members = db.members("acme");
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["email"], "owner@localhost");
+    assert_eq!(members[0]["role"], "owner");
+    assert_eq!(keys[0]["member_id"], members[0]["id"]);
+
+    // Plain text output also shows the key once.
+    let text = db.run(&[
+        "workspace",
+        "create",
+        "--name",
+        "Beta",
+        "--slug",
+        "beta",
+        "--owner-email",
+        "Boss@Beta.io",
+    ]);
+    let tokens = key_tokens(&text.ok().stdout);
+    assert_eq!(tokens.len(), 1, "one key in:\n{}", text.stdout);
+    assert_key(&tokens[0]);
+    assert!(text.stdout.contains("beta"), "{}", text.stdout);
+    let beta_members = db.members("beta");
+    assert_eq!(beta_members.len(), 1);
+    assert_eq!(
+        beta_members[0]["email"].as_str().map(str::to_lowercase).as_deref(),
+        Some("boss@beta.io")
+    );
+    assert_eq!(beta_members[0]["role"], "owner");
+
+    // A taken slug is a conflict: exit 1 with a message, no key, nothing created.
+    let dup = db.run(&["workspace", "create", "--name", "Other", "--slug", "acme"]);
+    dup.code(1);
+    assert!(
+        dup.stderr.contains("acme"),
+        "the message names the slug: {}",
+        dup.stderr
+    );
+    assert!(
+        key_tokens(&dup.stdout).is_empty() && key_tokens(&dup.stderr).is_empty(),
+        "no key on failure"
+    );
+    let dup_json = db.run(&["workspace", "create", "--name", "Other", "--slug", "acme", "--json"]);
+    assert_eq!(
+        dup_json.code(1).json()["error"]["code"],
+        "CONFLICT",
+        "{}",
+        dup_json.stdout
+    );
+    assert_eq!(db.keys("acme").len(), 1, "no key was added to the existing workspace");
+    assert_eq!(db.members("acme").len(), 1);
+
+    // Invalid slugs (and other bad input) are validation errors: exit 2.
+    let too_long = "a".repeat(64);
+    for slug in ["Bad Slug", "UPPER", "", "under_score", too_long.as_str()] {
+        let bad = db.run(&["workspace", "create", "--name", "X", "--slug", slug]);
+        bad.code(2);
+        assert!(!bad.stderr.trim().is_empty(), "slug {slug:?}: a message on stderr");
+        assert!(key_tokens(&bad.stdout).is_empty(), "slug {slug:?}: no key printed");
+    }
+    let bad_json = db.run(&["workspace", "create", "--name", "X", "--slug", "Bad Slug", "--json"]);
+    let err = bad_json.code(2).json();
+    assert_eq!(err["error"]["code"], "VALIDATION_ERROR", "{err}");
+    db.run(&[
+        "workspace",
+        "create",
+        "--name",
+        "X",
+        "--slug",
+        "x",
+        "--owner-email",
+        "not-an-email",
+    ])
+    .code(2);
+    db.run(&["member", "list", "--workspace", "x"]).code(4);
+    // The longest valid slug is accepted.
+    db.run(&["workspace", "create", "--name", "Long", "--slug", &"a".repeat(63)])
+        .ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. global flags
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn global_flags_work_before_and_after_the_subcommand(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    let url = db.url.as_str();
+
+    let before = db.run_raw(
+        &[
+            "--database-url",
+            url,
+            "--json",
+            "workspace",
+            "create",
+            "--name",
+            "One",
+            "--slug",
+            "one",
+        ],
+        &[],
+    );
+    let after = db.run_raw(
+        &[
+            "workspace",
+            "create",
+            "--name",
+            "Two",
+            "--slug",
+            "two",
+            "--database-url",
+            url,
+            "--json",
+        ],
+        &[],
+    );
+    let between = db.run_raw(
+        &[
+            "workspace",
+            "--json",
+            "create",
+            "--database-url",
+            url,
+            "--name",
+            "Three",
+            "--slug",
+            "three",
+        ],
+        &[],
+    );
+    let outputs: Vec<Value> = [&before, &after, &between].iter().map(|r| r.ok().json()).collect();
+    for out in &outputs {
+        assert_eq!(keys_of(&out["data"]), sorted(WORKSPACE_KEYS), "{out}");
+    }
+    assert_eq!(outputs[0]["data"]["slug"], "one");
+    assert_eq!(outputs[1]["data"]["slug"], "two");
+    assert_eq!(outputs[2]["data"]["slug"], "three");
+
+    // All three went to the same database, which the other position also reads.
+    let list_before = db.run_raw(
+        &["--json", "--database-url", url, "key", "list", "--workspace", "two"],
+        &[],
+    );
+    let list_after = db.run_raw(
+        &["key", "list", "--workspace", "one", "--json", "--database-url", url],
+        &[],
+    );
+    let list_before = list_before.ok().json();
+    let list_after = list_after.ok().json();
+    assert_eq!(keys_of(&list_before), keys_of(&list_after));
+    assert_eq!(
+        list_before["data"][0]["prefix"],
+        outputs[1]["data"]["owner_key"].as_str().unwrap()[..12]
+    );
+    assert_eq!(
+        list_after["data"][0]["prefix"],
+        outputs[0]["data"]["owner_key"].as_str().unwrap()[..12]
+    );
+
+    // Without --json, the same command prints text, not JSON.
+    let text = db.run_raw(&["key", "list", "--workspace", "one", "--database-url", url], &[]);
+    assert!(
+        serde_json::from_str::<Value>(&text.ok().stdout).is_err(),
+        "text output: {}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(list_after["data"][0]["id"].as_str().unwrap()),
+        "{}",
+        text.stdout
+    );
+
+    // DATABASE_URL from the environment; the flag wins over it.
+    let from_env = db.run_raw(
+        &["member", "list", "--workspace", "three", "--json"],
+        &[("DATABASE_URL", url)],
+    );
+    assert_eq!(from_env.ok().json()["data"][0]["email"], "owner@localhost");
+    let elsewhere = db.cwd.path().join("elsewhere.db");
+    let flag_wins = db.run_raw(
+        &[
+            "member",
+            "list",
+            "--workspace",
+            "three",
+            "--json",
+            "--database-url",
+            url,
+        ],
+        &[("DATABASE_URL", "mysql://nope")],
+    );
+    flag_wins.ok();
+    let env_other = db.run_raw(
+        &["member", "list", "--workspace", "three"],
+        &[("DATABASE_URL", &elsewhere.display().to_string())],
+    );
+    env_other.code(4);
+
+    // Nothing fell back to the default sqlite://moss.db in the working directory.
+    assert_eq!(db.cwd_entries(), ["elsewhere.db"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. keys
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn key_create_list_and_revoke(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    let ws = db.create_workspace("Acme", "acme");
+    let owner_key = ws["owner_key"].as_str().unwrap().to_owned();
+    let owner_id = db.members("acme")[0]["id"].clone();
+
+    // A read_only key: every field, the secret exactly once.
+    let run = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "ci",
+        "--scope",
+        "read_only",
+        "--json",
+    ]);
+    let out = run.ok().json();
+    assert_eq!(keys_of(&out), ["data"]);
+    let data = &out["data"];
+    assert_eq!(keys_of(data), created_key_keys());
+    let ci_id = assert_typeid(&data["id"], "key");
+    let ci_key = data["key"].as_str().unwrap().to_owned();
+    assert_key(&ci_key);
+    assert_eq!(run.stdout.matches(&ci_key).count(), 1);
+    assert_eq!(data["name"], "ci");
+    assert_eq!(data["scope"], "read_only");
+    assert_eq!(data["prefix"], ci_key[..12]);
+    assert_eq!(data["member_id"], owner_id, "default member: the first owner");
+    assert_eq!(data["expires_at"], Value::Null);
+    assert_eq!(data["last_used_at"], Value::Null);
+    assert_timestamp(&data["created_at"]);
+
+    // The dashed spelling is accepted too; the default scope is full; an expiry round-trips.
+    let dashed = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "dashed",
+        "--scope",
+        "read-only",
+        "--json",
+    ]);
+    assert_eq!(dashed.ok().json()["data"]["scope"], "read_only");
+    let later = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "later",
+        "--expires-at",
+        "2999-01-31T12:00:00Z",
+        "--json",
+    ]);
+    let later = later.ok().json()["data"].clone();
+    assert_eq!(later["scope"], "full");
+    assert_eq!(later["expires_at"], "2999-01-31T12:00:00Z");
+    let later_key = later["key"].as_str().unwrap().to_owned();
+    // Text output: the secret once.
+    let text = db.run(&["key", "create", "--workspace", "acme", "--name", "text"]);
+    let tokens = key_tokens(&text.ok().stdout);
+    assert_eq!(tokens.len(), 1, "{}", text.stdout);
+    let text_key = tokens[0].clone();
+    assert_key(&text_key);
+
+    // Listings never show a secret: only 12-character prefixes.
+    let list = db.run(&["key", "list", "--workspace", "acme", "--json"]);
+    let listed = list.ok().json();
+    let records = listed["data"].as_array().unwrap();
+    assert_eq!(records.len(), 5, "{listed}");
+    assert_eq!(listed["meta"]["total"], 5);
+    for secret in [&owner_key, &ci_key, &later_key, &text_key] {
+        assert!(!list.stdout.contains(secret.as_str()), "list shows a secret");
+        assert!(
+            records.iter().any(|r| r["prefix"] == secret[..12]),
+            "prefix of {} listed",
+            &secret[..12]
+        );
+    }
+    for record in records {
+        assert_eq!(keys_of(record), sorted(KEY_KEYS), "no `key` in listings: {record}");
+    }
+    for token in key_tokens(&list.stdout) {
+        assert_eq!(token.len(), 12, "only prefixes: {token}");
+    }
+    let ci = records.iter().find(|r| r["id"] == ci_id.as_str()).expect("ci listed");
+    assert_eq!(ci["scope"], "read_only");
+    assert_eq!(ci["name"], "ci");
+    let text_list = db.run(&["key", "list", "--workspace", "acme"]);
+    for token in key_tokens(&text_list.ok().stdout) {
+        assert_eq!(token.len(), 12, "only prefixes in text: {token}");
+    }
+    assert!(text_list.stdout.contains(&ci_id));
+
+    // Revoking needs --confirm: exit 2, and nothing is revoked.
+    let unconfirmed = db.run(&["key", "revoke", "--workspace", "acme", "--id", &ci_id]);
+    unconfirmed.code(2);
+    assert!(unconfirmed.stderr.contains("--confirm"), "{}", unconfirmed.stderr);
+    assert!(ids(&db.keys("acme")).contains(&ci_id));
+
+    // Another workspace cannot revoke it: not found, and it stays.
+    db.create_workspace("Other", "other");
+    db.run(&["key", "revoke", "--workspace", "other", "--id", &ci_id, "--confirm"])
+        .code(4);
+    assert!(ids(&db.keys("acme")).contains(&ci_id));
+
+    // With --confirm it is gone from the list (the others stay); again: not found.
+    let revoked = db.run(&[
+        "key",
+        "revoke",
+        "--workspace",
+        "acme",
+        "--id",
+        &ci_id,
+        "--confirm",
+        "--json",
+    ]);
+    assert_eq!(revoked.ok().json(), json!({ "data": null }));
+    let remaining = ids(&db.keys("acme"));
+    assert_eq!(remaining.len(), 4);
+    assert!(!remaining.contains(&ci_id));
+    db.run(&["key", "revoke", "--workspace", "acme", "--id", &ci_id, "--confirm"])
+        .code(4);
+
+    // Unknown ids, workspaces and members: exit 4.
+    let unknown = db.run(&[
+        "key",
+        "revoke",
+        "--workspace",
+        "acme",
+        "--id",
+        "key_01h455vb4pex5vsknk084sn02q",
+        "--confirm",
+    ]);
+    unknown.code(4);
+    assert!(!unknown.stderr.trim().is_empty());
+    db.run(&["key", "revoke", "--workspace", "acme", "--id", "nonsense", "--confirm"])
+        .code(4);
+    db.run(&[
+        "key",
+        "revoke",
+        "--workspace",
+        "acme",
+        "--id",
+        ws["id"].as_str().unwrap(),
+        "--confirm",
+    ])
+    .code(4);
+    db.run(&[
+        "key",
+        "revoke",
+        "--workspace",
+        "nope",
+        "--id",
+        &remaining[0],
+        "--confirm",
+    ])
+    .code(4);
+    let no_ws = db.run(&["key", "create", "--workspace", "nope", "--name", "k"]);
+    no_ws.code(4);
+    assert!(no_ws.stderr.contains("nope"), "{}", no_ws.stderr);
+    db.run(&["key", "list", "--workspace", "nope"]).code(4);
+    let no_member = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "k",
+        "--member",
+        "ghost@example.com",
+    ]);
+    no_member.code(4);
+    assert!(key_tokens(&no_member.stdout).is_empty());
+    let no_member_json = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "k",
+        "--member",
+        "ghost@example.com",
+        "--json",
+    ]);
+    assert_eq!(no_member_json.code(4).json()["error"]["code"], "NOT_FOUND");
+
+    // Bad input: exit 2.
+    let past = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "old",
+        "--expires-at",
+        "2000-01-01T00:00:00Z",
+    ]);
+    past.code(2);
+    assert!(past.stderr.contains("expires_at"), "{}", past.stderr);
+    db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "bad",
+        "--expires-at",
+        "tomorrow",
+    ])
+    .code(2);
+    db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "bad",
+        "--scope",
+        "admin",
+    ])
+    .code(2);
+    db.run(&["key", "create", "--workspace", "acme", "--name", ""]).code(2);
+    assert_eq!(db.keys("acme").len(), 4, "failed creates add no key");
+
+    // --member picks the member (email case-insensitively).
+    db.run(&["member", "add", "--workspace", "acme", "--email", "Bob@Example.com"])
+        .ok();
+    let members = db.members("acme");
+    let bob = members.iter().find(|m| {
+        m["email"]
+            .as_str()
+            .is_some_and(|e| e.eq_ignore_ascii_case("bob@example.com"))
+    });
+    let bob_id = bob.expect("bob listed")["id"].clone();
+    let bob_key = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "bob",
+        "--member",
+        "bob@EXAMPLE.com",
+        "--json",
+    ]);
+    assert_eq!(bob_key.ok().json()["data"]["member_id"], bob_id);
+    // The other workspace's member is not a member here.
+    db.run(&["member", "add", "--workspace", "other", "--email", "carol@other.io"])
+        .ok();
+    db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "acme",
+        "--name",
+        "carol",
+        "--member",
+        "carol@other.io",
+    ])
+    .code(4);
+    assert_eq!(db.keys("acme").len(), 5);
+    assert_eq!(db.keys("other").len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. members
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn member_add_and_list(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    db.create_workspace("Acme", "acme");
+
+    let bob = db.run(&[
+        "member",
+        "add",
+        "--workspace",
+        "acme",
+        "--email",
+        "Bob@Example.com",
+        "--name",
+        "Bob",
+        "--json",
+    ]);
+    let bob = bob.ok().json();
+    assert_eq!(keys_of(&bob), ["data"]);
+    let bob = &bob["data"];
+    assert_eq!(keys_of(bob), sorted(MEMBER_KEYS));
+    assert_typeid(&bob["id"], "usr");
+    assert_eq!(
+        bob["email"].as_str().map(str::to_lowercase).as_deref(),
+        Some("bob@example.com")
+    );
+    assert_eq!(bob["name"], "Bob");
+    assert_eq!(bob["role"], "member", "default role");
+    assert_timestamp(&bob["created_at"]);
+    assert_timestamp(&bob["updated_at"]);
+
+    let ann = db.run(&[
+        "member",
+        "add",
+        "--workspace",
+        "acme",
+        "--email",
+        "ann@example.com",
+        "--role",
+        "owner",
+        "--json",
+    ]);
+    let ann = ann.ok().json()["data"].clone();
+    assert_eq!(ann["role"], "owner");
+    assert_eq!(ann["name"], Value::Null);
+    let text = db.run(&[
+        "member",
+        "add",
+        "--workspace",
+        "acme",
+        "--email",
+        "cid@example.com",
+        "--role",
+        "member",
+    ]);
+    assert!(text.ok().stdout.contains("cid@example.com"), "{}", text.stdout);
+
+    // Email is unique per workspace, case-insensitively: a conflict, exit 1.
+    let dup = db.run(&["member", "add", "--workspace", "acme", "--email", "bob@example.COM"]);
+    dup.code(1);
+    assert!(!dup.stderr.trim().is_empty(), "a message");
+    let dup_json = db.run(&[
+        "member",
+        "add",
+        "--workspace",
+        "acme",
+        "--email",
+        "BOB@EXAMPLE.COM",
+        "--json",
+    ]);
+    assert_eq!(dup_json.code(1).json()["error"]["code"], "CONFLICT");
+    db.run(&["member", "add", "--workspace", "acme", "--email", "OWNER@localhost"])
+        .code(1);
+
+    // Bad input: exit 2. Unknown workspace: exit 4.
+    for email in ["not-an-email", "", "a@", "@b.io"] {
+        db.run(&["member", "add", "--workspace", "acme", "--email", email])
+            .code(2);
+    }
+    db.run(&[
+        "member",
+        "add",
+        "--workspace",
+        "acme",
+        "--email",
+        "dee@example.com",
+        "--role",
+        "admin",
+    ])
+    .code(2);
+    db.run(&["member", "add", "--workspace", "nope", "--email", "dee@example.com"])
+        .code(4);
+    db.run(&["member", "list", "--workspace", "nope"]).code(4);
+
+    // The list: the owner first, then the members added, with their roles; nothing else.
+    let list = db.run(&["member", "list", "--workspace", "acme", "--json"]);
+    let list = list.ok().json();
+    let members = list["data"].as_array().unwrap();
+    let summary: Vec<(String, String)> = members
+        .iter()
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap().to_lowercase(),
+                m["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("owner@localhost", "owner"),
+        ("bob@example.com", "member"),
+        ("ann@example.com", "owner"),
+        ("cid@example.com", "member"),
+    ];
+    assert_eq!(summary, expected.map(|(e, r)| (e.to_owned(), r.to_owned())), "{list}");
+    assert_eq!(list["meta"]["total"], 4);
+    for m in members {
+        assert_eq!(keys_of(m), sorted(MEMBER_KEYS));
+    }
+    assert_eq!(members[1]["id"], bob["id"]);
+
+    // Another workspace has its own members, and the same email may be used there.
+    db.create_workspace("Other", "other");
+    db.run(&["member", "add", "--workspace", "other", "--email", "bob@example.com"])
+        .ok();
+    assert_eq!(db.members("other").len(), 2);
+    assert_eq!(db.members("acme").len(), 4);
+    let text_list = db.run(&["member", "list", "--workspace", "acme"]);
+    assert!(
+        text_list.ok().stdout.contains("ann@example.com"),
+        "{}",
+        text_list.stdout
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. DATABASE_URL
+
+#[test]
+fn a_bad_database_url_is_a_validation_error_naming_database_url() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let bad = [
+        "mysql://x",
+        "postgress://x",
+        "postgres:/x",
+        "moss.sqlite",
+        "sqlite://",
+        "moss",
+        "",
+    ];
+    let commands: &[&[&str]] = &[
+        &["migrate"],
+        &["workspace", "create", "--name", "A", "--slug", "a"],
+        &["member", "list", "--workspace", "default"],
+        &["key", "list", "--workspace", "default"],
+        &["serve", "--bind", "127.0.0.1:0"],
+    ];
+    for url in bad {
+        for command in commands {
+            let mut args = vec!["--database-url", url];
+            args.extend_from_slice(command);
+            let run = db.run_raw(&args, &[]);
+            run.code(2);
+            assert!(
+                run.stderr.contains("DATABASE_URL"),
+                "{url:?} {command:?}: stderr names DATABASE_URL: {}",
+                run.stderr
+            );
+            assert!(!run.stdout.contains("moss_k_"), "{url:?} {command:?}: no key");
+        }
+        // From the environment too.
+        let run = db.run_raw(&["migrate"], &[("DATABASE_URL", url)]);
+        run.code(2);
+        assert!(run.stderr.contains("DATABASE_URL"), "{url:?} from env: {}", run.stderr);
+    }
+    // Nothing was created: not a file named after the URL, not the default moss.db.
+    assert_eq!(db.cwd_entries(), Vec::<String>::new());
+}
+
+#[test]
+fn every_accepted_sqlite_url_form_works() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let abs_dir = tempfile::tempdir().unwrap();
+    let abs = abs_dir.path().join("abs.db");
+    let abs_url = format!("sqlite://{}", abs.display());
+    assert!(abs_url.starts_with("sqlite:///"), "{abs_url}");
+    for (url, file) in [
+        ("bare.db", "bare.db"),
+        ("sqlite://rel.db", "rel.db"),
+        ("sqlite://sub/dir/nested.db", "sub"),
+    ] {
+        db.run_raw(
+            &[
+                "--database-url",
+                url,
+                "workspace",
+                "create",
+                "--name",
+                "A",
+                "--slug",
+                "a",
+            ],
+            &[],
+        )
+        .ok();
+        assert!(
+            db.cwd_entries().contains(&file.to_owned()),
+            "{url} creates {file} in the working directory"
+        );
+        // The data is really there.
+        db.run_raw(&["--database-url", url, "member", "list", "--workspace", "a"], &[])
+            .ok();
+    }
+    assert!(db.cwd.path().join("sub/dir/nested.db").is_file());
+    db.run_raw(
+        &[
+            "--database-url",
+            &abs_url,
+            "workspace",
+            "create",
+            "--name",
+            "A",
+            "--slug",
+            "a",
+        ],
+        &[],
+    )
+    .ok();
+    assert!(abs.is_file());
+    db.run_raw(&["--database-url", &abs_url, "member", "list", "--workspace", "a"], &[])
+        .ok();
+    assert_eq!(
+        dir_entries(db.cwd.path()),
+        ["bare.db", "rel.db", "sub"],
+        "no default moss.db"
+    );
+}
+
+#[test]
+fn postgresql_scheme_is_accepted() {
+    let Some(db) = Db::new(Backend::Postgres) else { return };
+    let url = db.url.replacen("postgres://", "postgresql://", 1);
+    assert!(url.starts_with("postgresql://"), "{url}");
+    db.run_raw(
+        &[
+            "--database-url",
+            &url,
+            "workspace",
+            "create",
+            "--name",
+            "A",
+            "--slug",
+            "a",
+        ],
+        &[],
+    )
+    .ok();
+    db.run(&["member", "list", "--workspace", "a"]).ok();
+    assert_eq!(db.cwd_entries(), Vec::<String>::new());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. serve
+
+/// The URL and key of the banner's `curl -s URL -H "X-API-Key: KEY"` line.
+fn parse_curl_line(line: &str) -> (String, String) {
+    let rest = line
+        .trim()
+        .strip_prefix("curl -s ")
+        .unwrap_or_else(|| panic!("not a curl line: {line:?}"));
+    let (url, header) = rest.split_once(' ').unwrap_or_else(|| panic!("no header in {line:?}"));
+    let key = header
+        .strip_prefix("-H \"X-API-Key: ")
+        .and_then(|h| h.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no X-API-Key header in {line:?}"));
+    (url.to_owned(), key.to_owned())
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn serve_bootstraps_an_empty_database_once_and_its_curl_line_works(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    let agent = http_agent();
+    let empty_list = json!({ "data": [], "meta": { "page": 1, "per_page": 25, "total": 0, "total_pages": 0 } });
+
+    let key = {
+        let mut server = Server::start(&db);
+        let line = server.wait_for_line("curl", |l| l.trim_start().starts_with("curl "));
+        let (url, key) = parse_curl_line(&line);
+        assert_key(&key);
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with("/api/v1/contacts"),
+            "{url}"
+        );
+        assert!(!url.contains("127.0.0.1:0/"), "the bound port is printed, not 0: {url}");
+        assert!(
+            server.lines.iter().any(|l| l.trim() == key),
+            "the key on a line of its own:\n{}",
+            server.lines.join("\n")
+        );
+
+        let (status, body) = http_get(&agent, &url, Some(&key));
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), empty_list, "{body}");
+        let (status, _) = http_get(&agent, &url, None);
+        assert_eq!(status, 401, "the key is what made it work");
+        key
+        // The server is killed here.
+    };
+
+    // What it created: workspace `default`, owner owner@localhost, that one key.
+    let members = db.members("default");
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["email"], "owner@localhost");
+    assert_eq!(members[0]["role"], "owner");
+    let keys = db.keys("default");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["prefix"], key[..12]);
+    assert_eq!(keys[0]["member_id"], members[0]["id"]);
+
+    // A second start on the same database prints no key and creates nothing; the first key
+    // still works.
+    let mut server = Server::start(&db);
+    let line = server.wait_for_line("curl", |l| l.contains("curl "));
+    assert!(line.contains("<key>"), "{line}");
+    let printed = server.lines.join("\n");
+    assert!(key_tokens(&printed).is_empty(), "no key on a restart:\n{printed}");
+    let new_url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("url")
+        .to_owned();
+    assert!(new_url.ends_with("/api/v1/contacts"), "{new_url}");
+    let (status, body) = http_get(&agent, &new_url, Some(&key));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), empty_list);
+    drop(server);
+    assert_eq!(db.keys("default").len(), 1);
+}
+
+#[test]
+fn serve_that_cannot_bind_does_not_use_up_the_first_owner_key() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let failed = db.run(&["serve", "--bind", &addr]);
+    failed.code(1);
+    assert!(
+        failed.stderr.contains(&addr),
+        "the message names the address: {}",
+        failed.stderr
+    );
+    assert!(key_tokens(&failed.stdout).is_empty(), "{}", failed.stdout);
+    drop(taken);
+
+    // The bootstrap did not happen, so the next start still prints the owner key.
+    db.run(&["member", "list", "--workspace", "default"]).code(4);
+    let mut server = Server::start(&db);
+    let line = server.wait_for_line("curl", |l| l.contains("curl "));
+    let (url, key) = parse_curl_line(&line);
+    let (status, body) = http_get(&http_agent(), &url, Some(&key));
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn keys_made_by_the_cli_are_honoured_by_the_server() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let mut server = Server::start(&db);
+    let (url, owner_key) = parse_curl_line(&server.wait_for_line("curl", |l| l.contains("curl ")));
+    let agent = http_agent();
+
+    let read_only = db.run(&[
+        "key",
+        "create",
+        "--workspace",
+        "default",
+        "--name",
+        "ro",
+        "--scope",
+        "read_only",
+        "--json",
+    ]);
+    let read_only = read_only.ok().json()["data"].clone();
+    let ro_key = read_only["key"].as_str().unwrap();
+    assert_eq!(http_get(&agent, &url, Some(ro_key)).0, 200, "a read_only key reads");
+    let resp = agent
+        .post(&url)
+        .header("X-API-Key", ro_key)
+        .header("Content-Type", "application/json")
+        .send(r#"{"first_name":"Ada"}"#)
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403, "a read_only key cannot write");
+
+    // Revoked from the CLI: 401 from then on; the owner key is unaffected.
+    db.run(&[
+        "key",
+        "revoke",
+        "--workspace",
+        "default",
+        "--id",
+        read_only["id"].as_str().unwrap(),
+        "--confirm",
+    ])
+    .ok();
+    assert_eq!(http_get(&agent, &url, Some(ro_key)).0, 401, "a revoked key is refused");
+    assert_eq!(http_get(&agent, &url, Some(&owner_key)).0, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. migrate
+
+#[test]
+fn migrate_applies_once_then_is_up_to_date() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let first = db.run(&["migrate"]);
+    assert!(first.ok().stdout.starts_with("Applied "), "{}", first.stdout);
+    let second = db.run(&["migrate"]);
+    assert!(second.ok().stdout.contains("up to date"), "{}", second.stdout);
+    assert_eq!(
+        db.run(&["migrate", "--json"]).ok().json(),
+        json!({ "data": { "applied": [] } })
+    );
+    // The migrated database is usable.
+    db.create_workspace("A", "a");
+
+    let fresh = Db::new(Backend::Sqlite).unwrap();
+    let applied = fresh.run(&["--json", "migrate"]).ok().json();
+    let names = applied["data"]["applied"].as_array().expect("applied list");
+    assert!(!names.is_empty(), "{applied}");
+}
+
+#[test]
+fn migrate_on_a_migrated_postgres_database_is_up_to_date() {
+    let Some(db) = Db::new(Backend::Postgres) else { return };
+    let run = db.run(&["migrate"]);
+    assert!(run.ok().stdout.contains("up to date"), "{}", run.stdout);
+    db.run(&["migrate"]).ok();
+}
