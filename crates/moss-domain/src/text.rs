@@ -257,8 +257,14 @@ pub fn parse_tags(field: &str, raw: Vec<String>) -> Result<Vec<TagName>, Vec<Fie
 }
 
 /// Sorts tag names case-insensitively, as records present them.
+/// The order is that of SQL `lower()` on both backends (ASCII letters folded), so a record's
+/// tags and `GET /tags?sort=name` agree.
 pub fn sort_tags(tags: &mut [TagName]) {
-    tags.sort_by(|a, b| a.key().cmp(&b.key()).then_with(|| a.0.cmp(&b.0)));
+    tags.sort_by(|a, b| {
+        a.0.to_ascii_lowercase()
+            .cmp(&b.0.to_ascii_lowercase())
+            .then_with(|| a.0.cmp(&b.0))
+    });
 }
 
 /// Checks a custom_fields object: at most 100 keys; names 1-64 characters; values are strings

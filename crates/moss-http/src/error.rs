@@ -142,7 +142,7 @@ impl ResponseError for ApiError {
         self.status
     }
 
-    /// Rendered without a request id; [`crate::middleware::RequestEnvelope`] re-renders it.
+    /// Rendered without a request id; [`crate::middleware::envelope`] re-renders it.
     fn error_response(&self) -> HttpResponse {
         HttpResponse::build(self.status).json(self.body(""))
     }

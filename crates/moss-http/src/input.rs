@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt;
 use moss_domain::FieldError;
 use moss_domain::error::Errors;
 use moss_domain::page::{PageRequest, SortField};
@@ -88,6 +89,37 @@ pub struct Body {
     errors: Errors,
     known: HashSet<&'static str>,
     bad: HashSet<String>,
+}
+
+/// Reads the request body, refusing more than [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) with 413.
+/// Handlers call this after their `Caller<P>` extractor, so authentication (401) and scope
+/// (403) are always decided before the body is read.
+pub async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    let limit = crate::MAX_BODY_BYTES;
+    let too_large = || {
+        ApiError::with_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body",
+            format!("The request body is larger than {limit} bytes."),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::field("body", format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Checks the content type and parses the body as a JSON object.

@@ -136,8 +136,12 @@ impl r2d2::ManageConnection for Manager {
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut MossConnection) -> bool {
-        false
+    /// A connection given back while unwinding from a panic, or still inside a transaction
+    /// (or with its transaction state broken), is closed rather than reused: otherwise the next
+    /// unit of work would run inside the abandoned transaction, as a savepoint whose "commit"
+    /// commits nothing.
+    fn has_broken(&self, conn: &mut MossConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 

@@ -11,7 +11,11 @@ pub(crate) fn db(e: Error) -> DomainError {
         }
         Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
             tracing::warn!(cause = %info.message(), "foreign key violation");
-            DomainError::Conflict("The request refers to a record that does not exist.".into())
+            // Services check references first; this is the race where one vanished meanwhile.
+            DomainError::Validation(vec![moss_domain::FieldError::new(
+                "body",
+                "refers to a record that does not exist (any more)",
+            )])
         }
         Error::NotFound => DomainError::NotFound("Record not found.".into()),
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
@@ -36,6 +40,8 @@ fn is_connection_failure(text: &str) -> bool {
         "could not send data",
         "no connection to the server",
         "connection refused",
+        // SQLite: another connection held the write lock for longer than busy_timeout.
+        "database is locked",
     ]
     .iter()
     .any(|needle| text.contains(needle))
@@ -50,4 +56,22 @@ pub(crate) fn pool(e: r2d2::Error) -> DomainError {
 pub(crate) fn corrupt(what: &str, value: &str) -> DomainError {
     tracing::error!(what, value, "unreadable stored value");
     DomainError::Internal(format!("unreadable stored {what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translates_by_kind_and_by_message() {
+        let unique = Error::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new("dup".to_owned()));
+        assert!(matches!(db(unique), DomainError::Conflict(_)));
+        assert!(matches!(db(Error::NotFound), DomainError::NotFound(_)));
+        let locked = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("database is locked".to_owned()));
+        assert!(matches!(db(locked), DomainError::Unavailable(_)));
+        let refused = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("connection refused".to_owned()));
+        assert!(matches!(db(refused), DomainError::Unavailable(_)));
+        let other = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("syntax error".to_owned()));
+        assert!(matches!(db(other), DomainError::Internal(_)));
+    }
 }

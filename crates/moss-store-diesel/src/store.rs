@@ -3,6 +3,8 @@
 use std::sync::Mutex;
 
 use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use moss_domain::Result;
 use moss_domain::audit::AuditRepo;
 use moss_domain::company::ports::CompanyRepo;
 use moss_domain::contact::ports::ContactRepo;
@@ -10,7 +12,6 @@ use moss_domain::key::ports::KeyRepo;
 use moss_domain::store::{Mode, Store, Tx};
 use moss_domain::tag::ports::TagRepo;
 use moss_domain::workspace::ports::WorkspaceRepo;
-use moss_domain::{DomainError, Result};
 
 use crate::connection::{Backend, DatabaseUrl, MossConnection, Pool, PoolSettings, pool};
 use crate::error;
@@ -49,18 +50,6 @@ impl DieselStore {
     }
 }
 
-/// Failure inside a transaction: the domain's own or diesel's.
-enum Abort {
-    Domain(DomainError),
-    Diesel(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for Abort {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Diesel(e)
-    }
-}
-
 impl Store for DieselStore {
     fn run<'a>(&self, mode: Mode, work: &mut (dyn FnMut(&mut dyn Tx) -> Result<()> + 'a)) -> Result<()> {
         let mut conn = self.pool.get().map_err(error::pool)?;
@@ -72,11 +61,7 @@ impl Store for DieselStore {
                     .sqlite_writer
                     .as_ref()
                     .map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-                conn.transaction::<(), Abort, _>(|conn| work(&mut DieselTx { conn }).map_err(Abort::Domain))
-                    .map_err(|e| match e {
-                        Abort::Domain(d) => d,
-                        Abort::Diesel(d) => error::db(d),
-                    })
+                write_transaction(conn, work)
             }
         }
     }
@@ -111,5 +96,33 @@ impl Tx for DieselTx<'_> {
     }
     fn audit(&mut self) -> &mut dyn AuditRepo {
         self
+    }
+}
+
+type TxManager = <MossConnection as Connection>::TransactionManager;
+
+/// Runs `work` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+///
+/// SQLite transactions start with `BEGIN IMMEDIATE`, which takes the database's write lock at
+/// once (waiting up to `busy_timeout` for it). With a plain (deferred) `BEGIN`, a unit of work
+/// that reads before it writes fails with "database is locked" as soon as another connection to
+/// the file (another process: `moss` commands next to `moss serve`) has written in between,
+/// and no busy timeout helps.
+fn write_transaction(conn: &mut MossConnection, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+    match conn {
+        MossConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        MossConnection::Pg(_) => TxManager::begin_transaction(conn),
+    }
+    .map_err(error::db)?;
+    match work(&mut DieselTx { conn }) {
+        Ok(()) => TxManager::commit_transaction(conn).map_err(error::db),
+        Err(e) => {
+            // A failed rollback leaves the transaction manager broken and the pool then discards
+            // the connection (`connection::Manager::has_broken`); the work's error is the news.
+            if let Err(rollback) = TxManager::rollback_transaction(conn) {
+                tracing::warn!(cause = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
     }
 }

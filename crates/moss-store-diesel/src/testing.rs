@@ -434,15 +434,18 @@ fn sweep_stale_clusters(bin: &Path, parent: &Path, runner: Option<&Path>) {
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let dir = entry.path();
-        let is_ours = entry.file_name().to_str().is_some_and(|n| n.starts_with(DIR_PREFIX));
-        // A directory without an owner is being set up by another process: leave it.
+        if !entry.file_name().to_str().is_some_and(|n| n.starts_with(DIR_PREFIX)) {
+            continue;
+        }
+        // A directory without an owner is being set up by another process: leave it. Nor is
+        // one whose owner is alive touched (its watchdog will clean up).
         let Some(owner) = std::fs::read_to_string(dir.join("owner.pid"))
             .ok()
             .and_then(|s| s.trim().parse::<u32>().ok())
         else {
             continue;
         };
-        if is_ours && !process_alive(owner) {
+        if !process_alive(owner) {
             let _ = watchdog_command("sweep", bin, &dir, runner)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

@@ -25,7 +25,7 @@ use moss_domain::value::{Number, Value};
 use moss_domain::workspace::{Member, Slug, Workspace};
 use moss_domain::{DomainError, Result};
 use moss_store_diesel::testing::TestDatabase;
-use moss_store_diesel::{Backend, DieselStore, MossConnection};
+use moss_store_diesel::{Backend, DieselStore, MossConnection, PoolSettings};
 use rstest::rstest;
 
 // ---------------------------------------------------------------------------------------------
@@ -276,7 +276,8 @@ fn new_key(ws: WorkspaceId, member: MemberId, name: &str, at: Timestamp) -> (Api
         name: name.to_owned(),
         scope: Scope::ReadOnly,
         prefix: secret.prefix(),
-        expires_at: Some(ts(86_400_000_000)),
+        // Far in the future: expired keys are not listed.
+        expires_at: Some(Utc.with_ymd_and_hms(2099, 1, 2, 3, 4, 5).unwrap() + TimeDelta::microseconds(654_321)),
         last_used_at: None,
         revoked_at: None,
         created_at: at,
@@ -679,6 +680,18 @@ fn tags_keep_the_first_spelling(#[case] backend: Backend) {
         .write(|tx| tx.tags().ensure_tags(other, &tags(&["vip"]), ts(2)))
         .unwrap();
     assert_eq!(tag_names(&elsewhere), ["vip"]);
+    // New tags given twice in one call: the first spelling given wins.
+    let fresh = fx
+        .write(|tx| tx.tags().ensure_tags(ws, &tags(&["New", "NEW", "lead"]), ts(3)))
+        .unwrap();
+    assert_eq!(tag_names(&fresh), ["New", "New", "lead"]);
+    // A record given one tag twice (in two spellings) carries it once.
+    let twice = Contact {
+        tags: tags(&["New", "new"]),
+        ..new_contact(ws, "Twice")
+    };
+    fx.write(|tx| tx.contacts().insert_contact(&twice)).unwrap();
+    assert_eq!(tag_names(&fx.contact(ws, twice.id).unwrap().tags), ["New"]);
     // And what a record stores is what it returns.
     let c = fx.insert_contact(&Contact {
         tags: tags(&["vIp", "Lead", "b"]),
@@ -1796,4 +1809,150 @@ fn concurrent_writers_agree_on_new_tags(#[case] backend: Backend) {
         .unwrap();
     assert_eq!(counts.total, TAGS * rounds);
     assert!(counts.items.iter().all(|t| t.count == threads));
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn a_unit_of_work_that_panics_leaves_nothing_and_the_pool_healthy(#[case] backend: Backend) {
+    let Some(db) = TestDatabase::new(backend) else { return };
+    // One connection, so the next unit of work gets the very connection the panic left.
+    let store = DieselStore::new(
+        db.url().clone(),
+        PoolSettings {
+            size: 1,
+            ..PoolSettings::default()
+        },
+    );
+    let fx = Fx { store, db };
+    let ws = fx.workspace("acme");
+    let ghost = new_contact(ws, "Ghost");
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        fx.store.run(Mode::Write, &mut |tx| {
+            tx.contacts().insert_contact(&ghost)?;
+            panic!("a bug in a use case");
+        })
+    }));
+    assert!(caught.is_err());
+    let real = fx.insert_contact(&new_contact(ws, "Real"));
+    // Seen from another pool: the later unit of work committed, the panicking one did not.
+    let other = fx.db.store();
+    let seen = |id| {
+        let mut found = None;
+        other
+            .run(Mode::Read, &mut |tx| {
+                found = tx.contacts().contact(ws, id)?;
+                Ok(())
+            })
+            .unwrap();
+        found.is_some()
+    };
+    assert!(seen(real.id), "the next unit of work was committed");
+    assert!(!seen(ghost.id), "the panicking unit of work was rolled back");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn two_stores_on_one_database_write_side_by_side(#[case] backend: Backend) {
+    // Two stores stand for two processes on one database (`moss` commands next to `moss
+    // serve`): units of work that read before they write must wait for each other, not fail.
+    let fx = fixture!(backend);
+    let ws = fx.workspace("acme");
+    let second = fx.db.store();
+    let stores = [&fx.store, &second, &fx.store, &second];
+    std::thread::scope(|s| {
+        for (t, store) in stores.into_iter().enumerate() {
+            s.spawn(move || {
+                for i in 0..25 {
+                    let c = new_contact(ws, &format!("t{t}r{i}"));
+                    store
+                        .run(Mode::Write, &mut |tx| {
+                            tx.contacts().contact_id_by_email(ws, "nobody@example.com")?;
+                            std::thread::yield_now();
+                            tx.contacts().insert_contact(&c)
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(fx.count_rows("contacts"), 100);
+}
+
+#[rstest]
+#[case::sqlite(Db::Sqlite)]
+#[case::postgres(Db::Postgres)]
+#[case::postgres_icu(Db::PostgresIcu)]
+fn members_sort_with_nulls_last(#[case] db: Db) {
+    use moss_domain::workspace::MemberSort;
+    let fx = fixture!(db);
+    let ws = fx.workspace("acme");
+    let specs: [(&str, Option<&str>, i64); 6] = [
+        ("b@x.io", Some("bob"), 0),
+        ("A@x.io", None, 0),
+        ("a2@x.io", Some("Bob"), 1),
+        ("_z@x.io", Some("Émile"), -1),
+        ("c@x.io", None, 1_000),
+        ("d@x.io", Some("émile"), 0),
+    ];
+    let mut members = Vec::new();
+    for (mail, name, at) in specs {
+        let m = Member {
+            name: name.map(str::to_owned),
+            ..new_member(ws, mail, Role::Member, ts(at))
+        };
+        fx.write(|tx| tx.workspaces().insert_member(&m)).unwrap();
+        members.push(m);
+    }
+    for sort in [MemberSort::CreatedAt, MemberSort::Email, MemberSort::Name] {
+        for order in [SortOrder::Asc, SortOrder::Desc] {
+            let keyed: Vec<_> = members
+                .iter()
+                .map(|m| {
+                    let key = match sort {
+                        MemberSort::CreatedAt => Some(m.created_at.timestamp_micros().to_be_bytes().to_vec()),
+                        MemberSort::Email => Some(text_key(m.email.as_str())),
+                        MemberSort::Name => m.name.as_deref().map(text_key),
+                    };
+                    (m.id.to_string(), key)
+                })
+                .collect();
+            let page = fx
+                .read(|tx| tx.workspaces().list_members(ws, &page_of(sort, order, 1, 25)))
+                .unwrap();
+            let got: Vec<String> = page.items.iter().map(|m| m.id.to_string()).collect();
+            assert_eq!(got, expected_order(&keyed, order), "{sort:?} {order:?}");
+        }
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn search_treats_unicode_words_alike(#[case] backend: Backend) {
+    let fx = fixture!(backend);
+    let ws = fx.workspace("acme");
+    let tokyo = fx.insert_contact(&Contact {
+        notes: Some("東京タワー tour".into()),
+        ..new_contact(ws, "Ken")
+    });
+    let mixed = fx.insert_contact(&Contact {
+        notes: Some("x² abc123def 1e5 Ελληνικά".into()),
+        ..new_contact(ws, "Mix")
+    });
+    let accents = fx.insert_contact(&Contact {
+        last_name: Some("Çelik-Ødegård".into()),
+        ..new_contact(ws, "Zoë")
+    });
+    assert_eq!(fx.search_contacts(ws, "東京"), [tokyo.id]);
+    assert_eq!(fx.search_contacts(ws, "東京タワー"), [tokyo.id]);
+    assert_eq!(fx.search_contacts(ws, "x²"), [mixed.id]);
+    assert_eq!(fx.search_contacts(ws, "abc12"), [mixed.id]);
+    assert_eq!(fx.search_contacts(ws, "abc123def"), [mixed.id]);
+    assert_eq!(fx.search_contacts(ws, "1e"), [mixed.id]);
+    assert_eq!(fx.search_contacts(ws, "ελλ"), [mixed.id]);
+    assert_eq!(fx.search_contacts(ws, "ΕΛΛΗΝΙΚΆ"), [mixed.id]);
+    assert_eq!(fx.search_contacts(ws, "zoë çel ødeg"), [accents.id]);
+    assert!(fx.search_contacts(ws, "zoe").is_empty(), "accents are not folded");
 }

@@ -39,6 +39,9 @@ pub enum Command {
 
 /// `moss serve` settings; every one is also an environment variable.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Environment only:\n  RUST_LOG  Log filter, e.g. debug or moss=debug,actix_web=info [default: info,actix_server=warn]\n\nLogs go to stderr; the first-start owner key goes to stdout."
+)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MOSS_BIND", default_value = "127.0.0.1:8080")]

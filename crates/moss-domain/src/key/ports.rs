@@ -17,7 +17,7 @@ pub trait KeyRepo {
     fn key_by_digest(&mut self, digest: &[u8; 32]) -> Result<Option<StoredKey>>;
     /// The active (not revoked) key with this id in the workspace.
     fn active_key(&mut self, workspace_id: WorkspaceId, id: KeyId) -> Result<Option<ApiKey>>;
-    /// A page of the workspace's active keys.
+    /// A page of the workspace's active keys: not revoked and not expired.
     fn list_keys(&mut self, workspace_id: WorkspaceId, page: &PageRequest<KeySort>) -> Result<Page<ApiKey>>;
     /// Marks the key revoked. Returns `NotFound` when it is not an active key of the workspace.
     fn revoke_key(&mut self, workspace_id: WorkspaceId, id: KeyId, at: Timestamp) -> Result<()>;

@@ -64,8 +64,9 @@ pub async fn contacts(
 }
 
 /// `POST /companies`.
-pub async fn create(caller: Caller<Write>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create(caller: Caller<Write>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     Query::none(&req)?;
+    let body = input::read_body(&req, payload).await?;
     let mut b = input::json_object(&req, &body)?;
     let raw = dto::company_input(&mut b);
     let new = b.finish(NewCompany::parse(raw))?;
@@ -81,9 +82,10 @@ pub async fn update(
     caller: Caller<Write>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     Query::none(&req)?;
+    let body = input::read_body(&req, payload).await?;
     let mut b = input::json_object(&req, &body)?;
     let raw = dto::company_patch(&mut b);
     let changes = b.finish(CompanyChanges::parse(raw))?;

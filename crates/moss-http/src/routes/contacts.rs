@@ -54,8 +54,9 @@ pub async fn get(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>
 }
 
 /// `POST /contacts`.
-pub async fn create(caller: Caller<Write>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create(caller: Caller<Write>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     Query::none(&req)?;
+    let body = input::read_body(&req, payload).await?;
     let mut b = input::json_object(&req, &body)?;
     let raw = dto::contact_input(&mut b);
     let new = b.finish(NewContact::parse(raw))?;
@@ -71,9 +72,10 @@ pub async fn update(
     caller: Caller<Write>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     Query::none(&req)?;
+    let body = input::read_body(&req, payload).await?;
     let mut b = input::json_object(&req, &body)?;
     let raw = dto::contact_patch(&mut b);
     let changes = b.finish(ContactChanges::parse(raw))?;

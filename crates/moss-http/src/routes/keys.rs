@@ -21,8 +21,13 @@ pub async fn list(caller: Caller<OwnerRead>, req: HttpRequest) -> Result<HttpRes
 }
 
 /// `POST /keys`: a key for the calling member; the answer shows the secret once.
-pub async fn create(caller: Caller<OwnerWrite>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    caller: Caller<OwnerWrite>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     Query::none(&req)?;
+    let body = input::read_body(&req, payload).await?;
     let mut b = input::json_object(&req, &body)?;
     let name = b.string("name");
     let scope = b.string("scope");

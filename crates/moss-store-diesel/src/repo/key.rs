@@ -97,10 +97,12 @@ impl KeyRepo for DieselTx<'_> {
 
     fn list_keys(&mut self, ws: WorkspaceId, page: &PageRequest<KeySort>) -> Result<Page<ApiKey>> {
         let ws = ws.to_string();
+        let now = naive(&moss_domain::time::now());
         let base = || {
             api_keys::table
                 .filter(api_keys::workspace_id.eq(ws.clone()))
                 .filter(api_keys::revoked_at.is_null())
+                .filter(api_keys::expires_at.is_null().or(api_keys::expires_at.gt(now)))
         };
         let total = base().count().get_result::<i64>(self.conn).map_err(error::db)?;
         let q = base().into_boxed();

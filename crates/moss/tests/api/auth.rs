@@ -69,6 +69,11 @@ fn expired_key_gets_401(#[values(SQLITE, POSTGRES)] backend: Backend) {
     let key = r.body["data"]["key"].as_str().unwrap().to_owned();
     assert_eq!(app.get("/api/v1/contacts").key(&key).send().status, 200);
     std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(
+        app.get("/api/v1/keys").send().body["meta"]["total"],
+        1,
+        "expired keys are not listed"
+    );
     let r = app.get("/api/v1/contacts").key(&key).send();
     assert_eq!(unauthorized_body(&r)["error"]["code"], "UNAUTHORIZED");
 }
@@ -175,4 +180,26 @@ fn bad_key_is_401_before_validation_and_403_before_validation(#[values(SQLITE, P
         .key(&member)
         .send()
         .assert_error(403, "FORBIDDEN");
+    // An oversized body does not jump the queue: 401 and 403 come first.
+    let big = json!({"first_name": "J", "notes": "a".repeat(300 * 1024)});
+    app.post("/api/v1/contacts", big.clone())
+        .no_key()
+        .send()
+        .assert_error(401, "UNAUTHORIZED");
+    let unknown = moss_domain::key::KeySecret::generate().expose().to_owned();
+    app.post("/api/v1/contacts", big.clone())
+        .key(&unknown)
+        .send()
+        .assert_error(401, "UNAUTHORIZED");
+    app.post("/api/v1/contacts", big.clone())
+        .key(&ro)
+        .send()
+        .assert_error(403, "FORBIDDEN");
+    app.post("/api/v1/keys", big.clone())
+        .key(&member)
+        .send()
+        .assert_error(403, "FORBIDDEN");
+    app.post("/api/v1/contacts", big)
+        .send()
+        .assert_error(413, "VALIDATION_ERROR");
 }

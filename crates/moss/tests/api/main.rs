@@ -6,6 +6,7 @@ mod companies;
 mod contacts;
 mod keys;
 mod lists;
+mod routes;
 mod support;
 mod tenancy;
 mod transport;
