@@ -32,4 +32,4 @@ mod authorization_tests;
 pub use actor::{Actor, ActorKind, Permission, Role, Scope};
 pub use error::{DomainError, FieldError, Result};
 pub use page::{Page, PageRequest, SortOrder};
-pub use store::{Change, Mode, RequestContext, Store, Tx};
+pub use store::{Answer, Change, Mode, RequestContext, Store, Tx};

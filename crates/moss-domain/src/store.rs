@@ -1,13 +1,18 @@
 //! The unit of work: every read and write goes through [`Store`], and every mutation through
-//! [`Store::mutate`] (on `dyn Store`), which commits the change and its audit entry together.
+//! one function, [`apply`], which writes the change's audit entry. `mutate` (CLI, setup) and
+//! `answer` (the API, with its Idempotency-Key claim and stored answer) both use it, inside one
+//! transaction, so a change, its audit entry, the key's claim and the stored answer commit
+//! together or not at all.
 
 use crate::actor::Actor;
 use crate::audit::{AuditEntry, AuditEvent, AuditRepo};
 use crate::company::ports::CompanyRepo;
 use crate::contact::ports::ContactRepo;
 use crate::error::{DomainError, Result};
+use crate::idempotency::{Claim, ClaimOutcome, IdempotencyRepo, Rendered, StoredResponse};
 use crate::key::ports::KeyRepo;
 use crate::tag::ports::TagRepo;
+use crate::time::now;
 use crate::workspace::ports::WorkspaceRepo;
 
 /// Whether a unit of work reads only or may write.
@@ -33,6 +38,11 @@ pub trait Tx {
     fn tags(&mut self) -> &mut dyn TagRepo;
     /// The audit log (append only).
     fn audit(&mut self) -> &mut dyn AuditRepo;
+    /// Idempotency records.
+    fn idempotency(&mut self) -> &mut dyn IdempotencyRepo;
+    /// Runs `work` in a savepoint: what it wrote is undone when it returns `Err`, while the
+    /// enclosing transaction goes on.
+    fn savepoint(&mut self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()>;
 }
 
 /// The storage port: runs work against a connection from the pool.
@@ -67,6 +77,32 @@ pub struct Change<T> {
     pub audit: AuditEvent,
 }
 
+/// What the API answered to a mutation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The mutation ran now (or failed with a stored 404/409); send this.
+    Fresh(StoredResponse),
+    /// An earlier request with the same Idempotency-Key answered this; send it again.
+    Replayed(StoredResponse),
+}
+
+/// Runs a use case and writes its audit entry: the one way a change is made.
+pub fn apply<T>(
+    tx: &mut dyn Tx,
+    ctx: &RequestContext,
+    op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>>,
+) -> Result<T> {
+    let change = op(tx, &ctx.actor)?;
+    tx.audit().insert_audit(&AuditEntry::record(ctx, change.audit))?;
+    Ok(change.value)
+}
+
+/// Whether an error answer is kept for replays: the handler's own 404 and 409. Everything
+/// else (400, 5xx) rolls back, so the client can fix or retry with the same key.
+fn is_stored(e: &DomainError) -> bool {
+    matches!(e, DomainError::NotFound(_) | DomainError::Conflict(_))
+}
+
 impl dyn Store + '_ {
     /// Runs a read-only unit of work and returns its value.
     pub fn read<R>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<R>) -> Result<R> {
@@ -79,10 +115,53 @@ impl dyn Store + '_ {
         ctx: &RequestContext,
         op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>>,
     ) -> Result<T> {
+        self.run_once(Mode::Write, |tx| apply(tx, ctx, op))
+    }
+
+    /// Runs a mutation for the API and renders its answer inside the same transaction.
+    ///
+    /// With a `claim` (an Idempotency-Key): a key already used with the same fingerprint
+    /// replays the stored answer and changes nothing; with another fingerprint it is
+    /// `Conflict`. Otherwise the change, its audit entry, the claim and the answer (including
+    /// a 404 or 409 from the use case, whose partial writes are undone) commit together.
+    /// Other errors roll everything back and are returned, so a retry runs afresh.
+    pub fn answer<T>(
+        &self,
+        ctx: &RequestContext,
+        claim: Option<&Claim>,
+        op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>>,
+        render: impl Fn(std::result::Result<&T, &DomainError>) -> Rendered,
+    ) -> Result<Answer> {
         self.run_once(Mode::Write, |tx| {
-            let change = op(tx, &ctx.actor)?;
-            tx.audit().insert_audit(&AuditEntry::record(ctx, change.audit))?;
-            Ok(change.value)
+            let Some(claim) = claim else {
+                let value = apply(tx, ctx, op)?;
+                return Ok(Answer::Fresh(render(Ok(&value)).sent));
+            };
+            if let ClaimOutcome::Used { fingerprint, response } = tx.idempotency().claim(claim, now())? {
+                if fingerprint != claim.fingerprint {
+                    return Err(DomainError::Conflict(
+                        "Idempotency-Key was used for a different request.".into(),
+                    ));
+                }
+                return Ok(Answer::Replayed(response));
+            }
+            let mut op = Some(op);
+            let mut value = None;
+            let outcome = tx.savepoint(&mut |tx| {
+                let op = op
+                    .take()
+                    .ok_or_else(|| DomainError::Internal("mutation ran twice".into()))?;
+                value = Some(apply(tx, ctx, op)?);
+                Ok(())
+            });
+            let rendered = match (outcome, &value) {
+                (Ok(()), Some(v)) => render(Ok(v)),
+                (Err(e), _) if is_stored(&e) => render(Err(&e)),
+                (Err(e), _) => return Err(e),
+                (Ok(()), None) => return Err(DomainError::Internal("mutation produced no value".into())),
+            };
+            tx.idempotency().store_response(claim, rendered.to_keep())?;
+            Ok(Answer::Fresh(rendered.sent))
         })
     }
 
@@ -239,5 +318,200 @@ mod tests {
 
         assert_eq!((value, runs), (42, 1));
         assert_eq!(fake.outcomes(), [(Mode::Read, Outcome::Committed)]);
+    }
+
+    mod answer {
+        use super::*;
+        use crate::id::KeyId;
+        use crate::idempotency::{Claim, ClaimOutcome, Fingerprint, IdempotencyKey, Rendered, StoredResponse};
+
+        fn claim(body: &[u8]) -> Claim {
+            Claim {
+                api_key: KeyId::generate(),
+                key: IdempotencyKey::parse("retry-1").unwrap(),
+                fingerprint: Fingerprint::of("POST", "/api/v1/contacts", "", body),
+                expires_at: now(),
+            }
+        }
+
+        fn response(status: u16, body: &str) -> StoredResponse {
+            StoredResponse {
+                status,
+                location: None,
+                body: body.as_bytes().to_vec(),
+            }
+        }
+
+        fn render(r: std::result::Result<&&'static str, &DomainError>) -> Rendered {
+            match r {
+                Ok(v) => Rendered {
+                    sent: response(201, &format!("sent:{v}")),
+                    kept: Some(response(201, &format!("kept:{v}"))),
+                },
+                Err(e) => Rendered::same(response(409, &e.to_string())),
+            }
+        }
+
+        #[test]
+        fn a_used_key_with_the_same_fingerprint_replays_and_runs_nothing() {
+            let c = claim(b"{}");
+            let stored = response(201, "first");
+            let mut tx = FakeTx::new();
+            let (fp, st) = (c.fingerprint, stored.clone());
+            tx.idempotency.expect_claim().times(1).returning(move |_, _| {
+                Ok(ClaimOutcome::Used {
+                    fingerprint: fp,
+                    response: st.clone(),
+                })
+            });
+            let fake = FakeStore::new(tx);
+            let store: &dyn Store = &fake;
+            let answer = store
+                .answer(
+                    &ctx(owner()),
+                    Some(&c),
+                    |_, _| -> Result<Change<&'static str>> { panic!("ran twice") },
+                    render,
+                )
+                .unwrap();
+            assert_eq!(answer, Answer::Replayed(stored));
+        }
+
+        #[test]
+        fn a_used_key_with_another_fingerprint_is_a_conflict_and_stores_nothing() {
+            let c = claim(b"{}");
+            let mut tx = FakeTx::new();
+            let other = Fingerprint::of("POST", "/api/v1/contacts", "", b"{\"a\":1}");
+            tx.idempotency.expect_claim().returning(move |_, _| {
+                Ok(ClaimOutcome::Used {
+                    fingerprint: other,
+                    response: response(201, "x"),
+                })
+            });
+            let fake = FakeStore::new(tx);
+            let store: &dyn Store = &fake;
+            let err = store
+                .answer(
+                    &ctx(owner()),
+                    Some(&c),
+                    |_, _| -> Result<Change<&'static str>> { panic!("ran") },
+                    render,
+                )
+                .unwrap_err();
+            assert_eq!(
+                err,
+                DomainError::Conflict("Idempotency-Key was used for a different request.".into())
+            );
+            assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::RolledBack)]);
+        }
+
+        #[test]
+        fn a_fresh_claim_stores_the_kept_answer_and_sends_the_other() {
+            let c = claim(b"{}");
+            let mut tx = FakeTx::new();
+            tx.idempotency
+                .expect_claim()
+                .times(1)
+                .returning(|_, _| Ok(ClaimOutcome::Claimed));
+            let stored = Calls::new();
+            let sink = stored.clone();
+            tx.idempotency.expect_store_response().times(1).returning(move |_, r| {
+                sink.push(r.clone());
+                Ok(())
+            });
+            tx.audit.expect_insert_audit().times(1).returning(|_| Ok(()));
+            let fake = FakeStore::new(tx);
+            let store: &dyn Store = &fake;
+            let answer = store
+                .answer(
+                    &ctx(owner()),
+                    Some(&c),
+                    |_, _| Ok(created(ContactId::generate())),
+                    render,
+                )
+                .unwrap();
+            assert_eq!(answer, Answer::Fresh(response(201, "sent:done")));
+            assert_eq!(stored.all(), [response(201, "kept:done")]);
+            assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::Committed)]);
+        }
+
+        #[rstest]
+        #[case::not_found(DomainError::NotFound("gone".into()), true)]
+        #[case::conflict(DomainError::Conflict("taken".into()), true)]
+        #[case::validation(DomainError::field("company_id", "unknown"), false)]
+        #[case::internal(DomainError::Internal("boom".into()), false)]
+        #[case::unavailable(DomainError::Unavailable("down".into()), false)]
+        fn only_404_and_409_answers_are_stored(#[case] error: DomainError, #[case] stored: bool) {
+            let c = claim(b"{}");
+            let mut tx = FakeTx::new();
+            tx.idempotency
+                .expect_claim()
+                .times(1)
+                .returning(|_, _| Ok(ClaimOutcome::Claimed));
+            tx.idempotency
+                .expect_store_response()
+                .times(usize::from(stored))
+                .returning(|_, _| Ok(()));
+            let fake = FakeStore::new(tx);
+            let store: &dyn Store = &fake;
+            let e = error.clone();
+            let result = store.answer(
+                &ctx(owner()),
+                Some(&c),
+                move |_, _| Err::<Change<&'static str>, _>(e),
+                render,
+            );
+            if stored {
+                assert_eq!(result.unwrap(), Answer::Fresh(response(409, &error.to_string())));
+                assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::Committed)]);
+                assert_eq!(
+                    fake.tx().savepoints,
+                    [Outcome::RolledBack],
+                    "the use case's writes are undone"
+                );
+            } else {
+                assert_eq!(result.unwrap_err(), error);
+                assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::RolledBack)]);
+            }
+        }
+
+        #[test]
+        fn a_failure_after_writing_rolls_back_claim_change_and_audit() {
+            let c = claim(b"{}");
+            let mut tx = FakeTx::new();
+            tx.idempotency
+                .expect_claim()
+                .times(1)
+                .returning(|_, _| Ok(ClaimOutcome::Claimed));
+            tx.audit.expect_insert_audit().times(1).returning(|_| Ok(()));
+            tx.idempotency
+                .expect_store_response()
+                .times(1)
+                .returning(|_, _| Err(DomainError::Internal("disk full".into())));
+            let fake = FakeStore::new(tx);
+            let store: &dyn Store = &fake;
+            let err = store
+                .answer(
+                    &ctx(owner()),
+                    Some(&c),
+                    |_, _| Ok(created(ContactId::generate())),
+                    render,
+                )
+                .unwrap_err();
+            assert_eq!(err, DomainError::Internal("disk full".into()));
+            assert_eq!(fake.outcomes(), [(Mode::Write, Outcome::RolledBack)]);
+        }
+
+        #[test]
+        fn without_a_key_nothing_is_claimed_or_stored() {
+            let mut tx = FakeTx::new();
+            tx.audit.expect_insert_audit().times(1).returning(|_| Ok(()));
+            let fake = FakeStore::new(tx);
+            let store: &dyn Store = &fake;
+            let answer = store
+                .answer(&ctx(owner()), None, |_, _| Ok(created(ContactId::generate())), render)
+                .unwrap();
+            assert_eq!(answer, Answer::Fresh(response(201, "sent:done")));
+        }
     }
 }

@@ -17,6 +17,7 @@ use crate::contact::model::{Contact, NewContact};
 use crate::contact::ports::{ContactRepo, MockContactRepo};
 use crate::error::Result;
 use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
+use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
 use crate::key::model::ApiKey;
 use crate::key::ports::{KeyRepo, MockKeyRepo};
 use crate::store::{Mode, Store, Tx};
@@ -41,6 +42,10 @@ pub struct FakeTx {
     pub tags: MockTagRepo,
     /// The audit log.
     pub audit: MockAuditRepo,
+    /// Idempotency records.
+    pub idempotency: MockIdempotencyRepo,
+    /// Savepoints run, and how each ended.
+    pub savepoints: Vec<Outcome>,
 }
 
 impl FakeTx {
@@ -68,6 +73,18 @@ impl Tx for FakeTx {
     }
     fn audit(&mut self) -> &mut dyn AuditRepo {
         &mut self.audit
+    }
+    fn idempotency(&mut self) -> &mut dyn IdempotencyRepo {
+        &mut self.idempotency
+    }
+    fn savepoint(&mut self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let result = work(self);
+        self.savepoints.push(if result.is_ok() {
+            Outcome::Committed
+        } else {
+            Outcome::RolledBack
+        });
+        result
     }
 }
 

@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use moss_domain::key::KeySecret;
 use moss_domain::key::service::authenticate;
-use moss_domain::store::{Change, RequestContext, Tx};
+use moss_domain::store::{RequestContext, Tx};
 use moss_domain::{Actor, DomainError, Permission, Store};
 
 use crate::AppState;
@@ -107,6 +107,11 @@ impl<P> Caller<P> {
         &self.ctx.actor
     }
 
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     /// Runs a read use case.
     pub async fn read<T: Send + 'static>(
         &self,
@@ -114,15 +119,5 @@ impl<P> Caller<P> {
     ) -> Result<T, ApiError> {
         let actor = self.ctx.actor.clone();
         blocking(&self.state, move |store| store.read(|tx| f(tx, &actor))).await
-    }
-
-    /// Runs a mutating use case through the one unit-of-work path: the change and its audit
-    /// entry commit together.
-    pub async fn mutate<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>, DomainError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let ctx = self.ctx.clone();
-        blocking(&self.state, move |store| store.mutate(&ctx, f)).await
     }
 }

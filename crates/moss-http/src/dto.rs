@@ -1,6 +1,7 @@
 //! Wire forms: how each record is rendered, and how each body is read into domain input.
 //! Every record always has the same keys; absent values are `null`.
 
+use moss_domain::audit::AuditEntry;
 use moss_domain::company::{Company, CompanyInput, CompanyPatch};
 use moss_domain::contact::{Contact, ContactInput, ContactPatch};
 use moss_domain::key::ApiKey;
@@ -66,7 +67,8 @@ pub fn api_key(k: &ApiKey) -> Value {
 }
 
 /// A newly created API key: the record plus `key`, the secret, shown this once.
-pub fn created_api_key(k: &ApiKey, secret: &str) -> Value {
+/// `None` renders `"key": null`, as stored for replays.
+pub fn created_api_key(k: &ApiKey, secret: Option<&str>) -> Value {
     let mut v = api_key(k);
     if let Value::Object(map) = &mut v {
         map.insert("key".into(), json!(secret));
@@ -173,4 +175,20 @@ pub fn company_patch(b: &mut Body) -> CompanyPatch {
         tags: b.patch_string_list("tags"),
         custom_fields: b.patch_object("custom_fields"),
     }
+}
+
+/// An audit entry.
+pub fn audit_entry(e: &AuditEntry) -> Value {
+    json!({
+        "id": e.id.to_string(),
+        "event_type": e.event_type,
+        "target_type": e.target_type,
+        "target_id": e.target_id,
+        "actor_type": e.actor_type,
+        "actor_id": e.actor_id,
+        "request_id": e.request_id,
+        "ip": e.ip,
+        "metadata": object(&e.metadata),
+        "created_at": time(&e.created_at),
+    })
 }

@@ -94,7 +94,10 @@ pub struct Body {
 /// Reads the request body, refusing more than [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) with 413.
 /// Handlers call this after their `Caller<P>` extractor, so authentication (401) and scope
 /// (403) are always decided before the body is read.
-pub async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+) -> Result<web::Bytes, ApiError> {
     let limit = crate::MAX_BODY_BYTES;
     let too_large = || {
         ApiError::with_status(

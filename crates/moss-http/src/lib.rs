@@ -12,6 +12,7 @@ pub mod dto;
 pub mod error;
 pub mod input;
 pub mod middleware;
+pub mod mutation;
 pub mod respond;
 pub mod routes;
 
@@ -31,6 +32,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct AppState {
     /// The storage port.
     pub store: Arc<dyn Store>,
+    /// How long an Idempotency-Key's record is kept (at least 24 hours).
+    pub idempotency_ttl: chrono::TimeDelta,
 }
 
 impl std::fmt::Debug for AppState {
@@ -40,9 +43,12 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over a store.
+    /// State over a store, keeping idempotency records for 24 hours.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            idempotency_ttl: moss_domain::idempotency::MIN_RETENTION,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use moss_domain::Page;
+use moss_domain::idempotency::{Rendered, StoredResponse};
 use serde_json::{Value, json};
 
 /// 200 `{"data": data}`.
@@ -32,4 +33,25 @@ pub fn list<T>(page: Page<T>, page_no: u32, per_page: u32, render: impl Fn(&T) -
         "data": data,
         "meta": { "page": page_no, "per_page": per_page, "total": page.total, "total_pages": total_pages }
     }))
+}
+
+/// The answer of a mutation: `{"data": data}` with a status and optional `Location`.
+pub fn rendered(status: u16, location: Option<String>, data: Value) -> Rendered {
+    Rendered::same(stored(status, location, data))
+}
+
+/// An answer carrying a one-time secret: sent with it, kept (for replays) without it.
+pub fn rendered_with_secret(status: u16, sent: Value, kept: Value) -> Rendered {
+    Rendered {
+        sent: stored(status, None, sent),
+        kept: Some(stored(status, None, kept)),
+    }
+}
+
+fn stored(status: u16, location: Option<String>, data: Value) -> StoredResponse {
+    StoredResponse {
+        status,
+        location,
+        body: serde_json::to_vec(&json!({ "data": data })).unwrap_or_default(),
+    }
 }

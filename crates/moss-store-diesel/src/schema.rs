@@ -131,3 +131,16 @@ diesel::define_sql_function! {
     #[sql_name = "lower"]
     fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
 }
+
+diesel::table! {
+    idempotency_keys (api_key_id, idem_key) {
+        api_key_id -> Text,
+        idem_key -> Text,
+        fingerprint -> Binary,
+        status -> Integer,
+        location -> Nullable<Text>,
+        body -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

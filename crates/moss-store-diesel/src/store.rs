@@ -4,14 +4,15 @@ use std::sync::Mutex;
 
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use moss_domain::Result;
 use moss_domain::audit::AuditRepo;
 use moss_domain::company::ports::CompanyRepo;
 use moss_domain::contact::ports::ContactRepo;
+use moss_domain::idempotency::IdempotencyRepo;
 use moss_domain::key::ports::KeyRepo;
 use moss_domain::store::{Mode, Store, Tx};
 use moss_domain::tag::ports::TagRepo;
 use moss_domain::workspace::ports::WorkspaceRepo;
+use moss_domain::{DomainError, Result};
 
 use crate::connection::{Backend, DatabaseUrl, MossConnection, Pool, PoolSettings, pool};
 use crate::error;
@@ -23,6 +24,9 @@ pub struct DieselStore {
     /// SQLite has one writer at a time; taking this lock before `BEGIN` makes writers queue in
     /// the process instead of failing with SQLITE_BUSY on a lock upgrade.
     sqlite_writer: Option<Mutex<()>>,
+    /// Test-only fault injection: the next write unit fails after its work has written.
+    #[cfg(feature = "testing")]
+    fail_next_write: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for DieselStore {
@@ -41,6 +45,26 @@ impl DieselStore {
             pool: pool(url, settings),
             backend,
             sqlite_writer: (backend == Backend::Sqlite).then(|| Mutex::new(())),
+            #[cfg(feature = "testing")]
+            fail_next_write: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Test-only: makes the next write unit of work fail with `Internal` after everything in
+    /// it has been written, as a crash or a lost connection before COMMIT would.
+    #[cfg(feature = "testing")]
+    pub fn fail_next_write(&self) {
+        self.fail_next_write.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn injected_failure(&self) -> bool {
+        #[cfg(feature = "testing")]
+        {
+            self.fail_next_write.swap(false, std::sync::atomic::Ordering::SeqCst)
+        }
+        #[cfg(not(feature = "testing"))]
+        {
+            false
         }
     }
 
@@ -61,7 +85,14 @@ impl Store for DieselStore {
                     .sqlite_writer
                     .as_ref()
                     .map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-                write_transaction(conn, work)
+                let fail = || self.injected_failure();
+                write_transaction(conn, &mut |tx| {
+                    work(tx)?;
+                    if fail() {
+                        return Err(DomainError::Internal("injected failure after writing".into()));
+                    }
+                    Ok(())
+                })
             }
         }
     }
@@ -96,6 +127,20 @@ impl Tx for DieselTx<'_> {
     }
     fn audit(&mut self) -> &mut dyn AuditRepo {
         self
+    }
+    fn idempotency(&mut self) -> &mut dyn IdempotencyRepo {
+        self
+    }
+    fn savepoint(&mut self, work: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        // Inside a transaction, diesel's transaction manager opens a SAVEPOINT.
+        TxManager::begin_transaction(self.conn).map_err(error::db)?;
+        match work(self) {
+            Ok(()) => TxManager::commit_transaction(self.conn).map_err(error::db),
+            Err(e) => {
+                TxManager::rollback_transaction(self.conn).map_err(error::db)?;
+                Err(e)
+            }
+        }
     }
 }
 

@@ -35,6 +35,41 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `moss audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List a workspace's audit entries, newest first.
+    List {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Only this event type (e.g. contact.created).
+        #[arg(long)]
+        event_type: Option<String>,
+        /// Only this target type (e.g. contact).
+        #[arg(long)]
+        target_type: Option<String>,
+        /// Only this target id.
+        #[arg(long)]
+        target_id: Option<String>,
+        /// Only this actor type (api_key, user, system).
+        #[arg(long)]
+        actor_type: Option<String>,
+        /// Only this actor id.
+        #[arg(long)]
+        actor_id: Option<String>,
+        /// Only entries written by this request id.
+        #[arg(long)]
+        request_id: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 /// `moss serve` settings; every one is also an environment variable.
@@ -61,6 +96,9 @@ pub struct ServeArgs {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "MOSS_WORKERS", default_value_t = 0)]
     pub workers: usize,
+    /// Seconds an Idempotency-Key's answer is kept for replays (at least 86400, 24 hours).
+    #[arg(long, env = "MOSS_IDEMPOTENCY_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(86_400..))]
+    pub idempotency_ttl: u64,
     /// Seconds in-flight requests may take to finish after SIGTERM/SIGINT.
     #[arg(long, env = "MOSS_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use moss_domain::audit::{AuditFilter, AuditSort, list_audit};
 use moss_domain::id::{KeyId, RequestIdValue, WorkspaceId};
 use moss_domain::key::NewKey;
 use moss_domain::key::service::{create_key, list_keys, revoke_key};
@@ -17,7 +18,9 @@ use moss_http::dto;
 use moss_store_diesel::{DatabaseUrl, DieselStore, PoolSettings, migrate};
 use serde_json::{Value, json};
 
-use crate::cli::{Cli, Command, KeyCommand, LogFormat, MemberCommand, RoleArg, ScopeArg, ServeArgs, WorkspaceCommand};
+use crate::cli::{
+    AuditCommand, Cli, Command, KeyCommand, LogFormat, MemberCommand, RoleArg, ScopeArg, ServeArgs, WorkspaceCommand,
+};
 use crate::server::{self, ServerSettings};
 
 /// A failed command: what to print and the exit code.
@@ -123,6 +126,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Workspace(cmd) => workspace(&cli.database_url, cli.json, cmd),
         Command::Member(cmd) => member(&cli.database_url, cli.json, cmd),
         Command::Key(cmd) => key(&cli.database_url, cli.json, cmd),
+        Command::Audit(cmd) => audit(&cli.database_url, cli.json, cmd),
     }
 }
 
@@ -298,7 +302,7 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
                 create_key(tx, actor, input, member_id)
             })?;
             if as_json {
-                print_json(&json!({ "data": dto::created_api_key(&created.key, created.secret.expose()) }));
+                print_json(&json!({ "data": dto::created_api_key(&created.key, Some(created.secret.expose())) }));
             } else {
                 println!(
                     "Created key {} ({}, {})",
@@ -387,6 +391,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
     let settings = ServerSettings {
         workers: args.workers,
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        idempotency_ttl: Duration::from_secs(args.idempotency_ttl),
     };
     let system = actix_web::rt::System::new();
     system
@@ -435,4 +440,62 @@ fn print_banner(addr: &str, first_key: Option<&str>) {
     println!();
     use std::io::Write;
     let _ = std::io::stdout().flush();
+}
+
+fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
+    let store = admin_store(url)?;
+    let AuditCommand::List {
+        workspace,
+        event_type,
+        target_type,
+        target_id,
+        actor_type,
+        actor_id,
+        request_id,
+        limit,
+    } = cmd;
+    let ws = workspace_by_slug(&*store, &workspace)?;
+    let filter = AuditFilter {
+        event_type,
+        target_type,
+        target_id,
+        actor_type,
+        actor_id,
+        request_id,
+    };
+    let actor = Actor::system(ws.id);
+    let limit = limit.max(1) as usize;
+    let mut entries = Vec::new();
+    for page in 1.. {
+        let req = PageRequest {
+            page,
+            per_page: MAX_PER_PAGE,
+            sort: AuditSort::CreatedAt,
+            order: SortOrder::Desc,
+        };
+        let (actor, filter) = (actor.clone(), filter.clone());
+        let p = store.read(move |tx| list_audit(tx, &actor, &filter, &req))?;
+        let done = p.items.len() < MAX_PER_PAGE as usize;
+        entries.extend(p.items);
+        if done || entries.len() >= limit {
+            break;
+        }
+    }
+    entries.truncate(limit);
+    if as_json {
+        print_json(&list_envelope(entries.iter().map(dto::audit_entry).collect()));
+    } else {
+        for e in &entries {
+            println!(
+                "{}  {:<20}  {}  {}:{}  {}",
+                moss_domain::time::to_rfc3339(&e.created_at),
+                e.event_type,
+                e.target_id,
+                e.actor_type,
+                e.actor_id.as_deref().unwrap_or("-"),
+                e.request_id
+            );
+        }
+    }
+    Ok(())
 }

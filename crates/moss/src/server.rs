@@ -7,7 +7,11 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use actix_web::dev::Server;
 use moss_domain::Store;
+use moss_domain::store::Mode;
 use moss_http::AppState;
+
+/// How often expired idempotency records are purged (besides when their key is reused).
+pub const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 /// Server settings from flags and environment.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +20,8 @@ pub struct ServerSettings {
     pub workers: usize,
     /// How long in-flight requests may run after SIGTERM/SIGINT.
     pub shutdown_timeout: Duration,
+    /// How long idempotency records are kept (at least 24 hours).
+    pub idempotency_ttl: Duration,
 }
 
 impl Default for ServerSettings {
@@ -23,18 +29,53 @@ impl Default for ServerSettings {
         Self {
             workers: 0,
             shutdown_timeout: Duration::from_secs(30),
+            idempotency_ttl: Duration::from_secs(86_400),
         }
     }
 }
 
-/// Builds the server on a bound listener (port 0 in tests). Run it by awaiting the result.
+/// Builds the server on a bound listener (port 0 in tests) and starts the purge of expired
+/// idempotency records. Must be called inside an actix system; run the server by awaiting it.
 pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSettings) -> std::io::Result<Server> {
-    let state = AppState::new(store);
+    let ttl = chrono::TimeDelta::from_std(settings.idempotency_ttl)
+        .unwrap_or(moss_domain::idempotency::MIN_RETENTION)
+        .max(moss_domain::idempotency::MIN_RETENTION);
+    let state = AppState {
+        store: store.clone(),
+        idempotency_ttl: ttl,
+    };
     let mut server = HttpServer::new(move || moss_http::app(state.clone()))
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);
     }
+    actix_web::rt::spawn(purge_loop(store));
     Ok(server.run())
+}
+
+/// Deletes expired idempotency records every [`PURGE_EVERY`], for as long as the server runs.
+async fn purge_loop(store: Arc<dyn Store>) {
+    let start = actix_web::rt::time::Instant::now() + PURGE_EVERY;
+    let mut every = actix_web::rt::time::interval_at(start, PURGE_EVERY);
+    loop {
+        every.tick().await;
+        let store = store.clone();
+        let purged = actix_web::web::block(move || {
+            let mut purged = 0;
+            store
+                .run(Mode::Write, &mut |tx| {
+                    purged = tx.idempotency().purge_expired(moss_domain::time::now())?;
+                    Ok(())
+                })
+                .map(|()| purged)
+        })
+        .await;
+        match purged {
+            Ok(Ok(n)) if n > 0 => tracing::info!(purged = n, "purged expired idempotency records"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "purging idempotency records failed"),
+            Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
+        }
+    }
 }

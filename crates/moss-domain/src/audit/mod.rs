@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::actor::ActorKind;
+use crate::actor::{Actor, ActorKind, Permission};
 use crate::error::Result;
-use crate::id::AuditId;
+use crate::id::{AuditId, WorkspaceId};
+use crate::page::{Page, PageRequest, SortField};
 use crate::store::RequestContext;
 use crate::time::{Timestamp, now};
 use crate::value::Value;
@@ -22,7 +23,7 @@ pub struct AuditEvent {
     /// Never a secret.
     pub metadata: BTreeMap<String, Value>,
     /// The workspace the entry belongs to when it is not the actor's (a workspace being created).
-    pub workspace_id: Option<crate::id::WorkspaceId>,
+    pub workspace_id: Option<WorkspaceId>,
 }
 
 impl AuditEvent {
@@ -73,7 +74,7 @@ pub struct AuditEntry {
     /// `aud_` id.
     pub id: AuditId,
     /// Workspace the entry belongs to.
-    pub workspace_id: crate::id::WorkspaceId,
+    pub workspace_id: WorkspaceId,
     /// `<target_type>.<verb>`.
     pub event_type: String,
     /// Singular resource name.
@@ -117,9 +118,56 @@ impl AuditEntry {
     }
 }
 
+/// Filters of the audit log; they combine with AND and match exactly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// `contact.created`, ...
+    pub event_type: Option<String>,
+    /// `contact`, `api_key`, ...
+    pub target_type: Option<String>,
+    /// Public id of the target.
+    pub target_id: Option<String>,
+    /// `api_key`, `user` or `system`.
+    pub actor_type: Option<String>,
+    /// Public id of the actor.
+    pub actor_id: Option<String>,
+    /// The request id that made the change.
+    pub request_id: Option<String>,
+}
+
+/// Sort fields of the audit log (newest first by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSort {
+    /// When the entry was written.
+    CreatedAt,
+}
+
+impl SortField for AuditSort {
+    const ALL: &'static [(&'static str, Self)] = &[("created_at", Self::CreatedAt)];
+    const DEFAULT: Self = Self::CreatedAt;
+}
+
 /// The audit log's port. There is deliberately no update or delete.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait AuditRepo {
     /// Appends one entry.
     fn insert_audit(&mut self, entry: &AuditEntry) -> Result<()>;
+    /// A page of the workspace's entries matching `filter`, ties broken by id.
+    fn list_audit(
+        &mut self,
+        workspace_id: WorkspaceId,
+        filter: &AuditFilter,
+        page: &PageRequest<AuditSort>,
+    ) -> Result<Page<AuditEntry>>;
+}
+
+/// A page of the caller's audit log (owners only).
+pub fn list_audit(
+    tx: &mut dyn crate::store::Tx,
+    actor: &Actor,
+    filter: &AuditFilter,
+    page: &PageRequest<AuditSort>,
+) -> Result<Page<AuditEntry>> {
+    actor.authorize(Permission::OwnerRead)?;
+    tx.audit().list_audit(actor.workspace_id, filter, page)
 }

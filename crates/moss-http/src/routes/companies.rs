@@ -11,8 +11,10 @@ use super::contacts::{PARAMS as CONTACT_PARAMS, list_query as contact_list_query
 use super::path_id;
 use crate::auth::{Caller, Read, Write};
 use crate::error::ApiError;
-use crate::input::{self, PAGINATION, Query};
+use crate::input::{PAGINATION, Query};
+use crate::mutation::Mutation;
 use crate::{dto, respond};
+use serde_json::Value;
 
 const PARAMS: [&str; 7] = [
     PAGINATION[0],
@@ -64,46 +66,36 @@ pub async fn contacts(
 }
 
 /// `POST /companies`.
-pub async fn create(caller: Caller<Write>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
-    let body = input::read_body(&req, payload).await?;
-    let mut b = input::json_object(&req, &body)?;
+pub async fn create(m: Mutation<Write>) -> Result<HttpResponse, ApiError> {
+    let mut b = m.json()?;
     let raw = dto::company_input(&mut b);
     let new = b.finish(NewCompany::parse(raw))?;
-    let company = caller.mutate(move |tx, actor| create_company(tx, actor, new)).await?;
-    Ok(respond::created(
-        Some(format!("/api/v1/companies/{}", company.id)),
-        dto::company(&company),
-    ))
+    m.run(
+        move |tx, actor| create_company(tx, actor, new),
+        |c| respond::rendered(201, Some(format!("/api/v1/companies/{}", c.id)), dto::company(c)),
+    )
+    .await
 }
 
 /// `PATCH /companies/{id}`.
-pub async fn update(
-    caller: Caller<Write>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
-    let body = input::read_body(&req, payload).await?;
-    let mut b = input::json_object(&req, &body)?;
+pub async fn update(m: Mutation<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let mut b = m.json()?;
     let raw = dto::company_patch(&mut b);
     let changes = b.finish(CompanyChanges::parse(raw))?;
     let id = id(&path)?;
-    let company = caller
-        .mutate(move |tx, actor| update_company(tx, actor, id, changes))
-        .await?;
-    Ok(respond::one(dto::company(&company)))
+    m.run(
+        move |tx, actor| update_company(tx, actor, id, changes),
+        |c| respond::rendered(200, None, dto::company(c)),
+    )
+    .await
 }
 
 /// `DELETE /companies/{id}`: its contacts stay, with `company_id` cleared.
-pub async fn delete(
-    caller: Caller<Write>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
+pub async fn delete(m: Mutation<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = id(&path)?;
-    caller.mutate(move |tx, actor| delete_company(tx, actor, id)).await?;
-    Ok(respond::deleted())
+    m.run(
+        move |tx, actor| delete_company(tx, actor, id),
+        |()| respond::rendered(200, None, Value::Null),
+    )
+    .await
 }

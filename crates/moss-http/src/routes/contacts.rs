@@ -9,8 +9,10 @@ use moss_domain::id::ContactId;
 use super::path_id;
 use crate::auth::{Caller, Read, Write};
 use crate::error::ApiError;
-use crate::input::{self, PAGINATION, Query};
+use crate::input::{PAGINATION, Query};
+use crate::mutation::Mutation;
 use crate::{dto, respond};
+use serde_json::Value;
 
 /// Query parameters of contact lists.
 pub(crate) const PARAMS: [&str; 8] = [
@@ -54,46 +56,36 @@ pub async fn get(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>
 }
 
 /// `POST /contacts`.
-pub async fn create(caller: Caller<Write>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
-    let body = input::read_body(&req, payload).await?;
-    let mut b = input::json_object(&req, &body)?;
+pub async fn create(m: Mutation<Write>) -> Result<HttpResponse, ApiError> {
+    let mut b = m.json()?;
     let raw = dto::contact_input(&mut b);
     let new = b.finish(NewContact::parse(raw))?;
-    let contact = caller.mutate(move |tx, actor| create_contact(tx, actor, new)).await?;
-    Ok(respond::created(
-        Some(format!("/api/v1/contacts/{}", contact.id)),
-        dto::contact(&contact),
-    ))
+    m.run(
+        move |tx, actor| create_contact(tx, actor, new),
+        |c| respond::rendered(201, Some(format!("/api/v1/contacts/{}", c.id)), dto::contact(c)),
+    )
+    .await
 }
 
 /// `PATCH /contacts/{id}`.
-pub async fn update(
-    caller: Caller<Write>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
-    let body = input::read_body(&req, payload).await?;
-    let mut b = input::json_object(&req, &body)?;
+pub async fn update(m: Mutation<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let mut b = m.json()?;
     let raw = dto::contact_patch(&mut b);
     let changes = b.finish(ContactChanges::parse(raw))?;
     let id = id(&path)?;
-    let contact = caller
-        .mutate(move |tx, actor| update_contact(tx, actor, id, changes))
-        .await?;
-    Ok(respond::one(dto::contact(&contact)))
+    m.run(
+        move |tx, actor| update_contact(tx, actor, id, changes),
+        |c| respond::rendered(200, None, dto::contact(c)),
+    )
+    .await
 }
 
 /// `DELETE /contacts/{id}`.
-pub async fn delete(
-    caller: Caller<Write>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
+pub async fn delete(m: Mutation<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = id(&path)?;
-    caller.mutate(move |tx, actor| delete_contact(tx, actor, id)).await?;
-    Ok(respond::deleted())
+    m.run(
+        move |tx, actor| delete_contact(tx, actor, id),
+        |()| respond::rendered(200, None, Value::Null),
+    )
+    .await
 }

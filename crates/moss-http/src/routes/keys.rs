@@ -8,8 +8,10 @@ use moss_domain::key::{KeySort, NewKey};
 use super::path_id;
 use crate::auth::{Caller, OwnerRead, OwnerWrite};
 use crate::error::ApiError;
-use crate::input::{self, PAGINATION, Query};
+use crate::input::{PAGINATION, Query};
+use crate::mutation::Mutation;
 use crate::{dto, respond};
+use serde_json::Value;
 
 /// `GET /keys`: active keys.
 pub async fn list(caller: Caller<OwnerRead>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -20,15 +22,10 @@ pub async fn list(caller: Caller<OwnerRead>, req: HttpRequest) -> Result<HttpRes
     Ok(respond::list(result, page.page, page.per_page, dto::api_key))
 }
 
-/// `POST /keys`: a key for the calling member; the answer shows the secret once.
-pub async fn create(
-    caller: Caller<OwnerWrite>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
-    let body = input::read_body(&req, payload).await?;
-    let mut b = input::json_object(&req, &body)?;
+/// `POST /keys`: a key for the calling member; the answer shows the secret once (a replay
+/// shows `"key": null`).
+pub async fn create(m: Mutation<OwnerWrite>) -> Result<HttpResponse, ApiError> {
+    let mut b = m.json()?;
     let name = b.string("name");
     let scope = b.string("scope");
     let expires_at = b.string("expires_at");
@@ -39,21 +36,23 @@ pub async fn create(
         moss_domain::time::now(),
     );
     let new = b.finish(parsed)?;
-    let created = caller.mutate(move |tx, actor| create_key(tx, actor, new, None)).await?;
-    Ok(respond::created(
-        None,
-        dto::created_api_key(&created.key, created.secret.expose()),
-    ))
+    m.run(
+        move |tx, actor| create_key(tx, actor, new, None),
+        |created| {
+            let sent = dto::created_api_key(&created.key, Some(created.secret.expose()));
+            let kept = dto::created_api_key(&created.key, None);
+            respond::rendered_with_secret(201, sent, kept)
+        },
+    )
+    .await
 }
 
 /// `DELETE /keys/{id}`: revoke; the key gets 401 from now on.
-pub async fn revoke(
-    caller: Caller<OwnerWrite>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
+pub async fn revoke(m: Mutation<OwnerWrite>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path, KeyId::parse, "API key")?;
-    caller.mutate(move |tx, actor| revoke_key(tx, actor, id)).await?;
-    Ok(respond::deleted())
+    m.run(
+        move |tx, actor| revoke_key(tx, actor, id),
+        |()| respond::rendered(200, None, Value::Null),
+    )
+    .await
 }

@@ -1,6 +1,7 @@
 //! The route table: every `/api/v1` endpoint with its method, path and permission. The server
 //! is built from this table, and tests enumerate it, so a new route cannot escape them.
 
+mod audit;
 mod companies;
 mod contacts;
 mod health;
@@ -74,6 +75,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             web::get().to(companies::contacts)
         }),
         ep(Method::GET, "/tags", Read, || web::get().to(tags::list)),
+        ep(Method::GET, "/audit-logs", OwnerRead, || web::get().to(audit::list)),
     ]
 }
 

@@ -3,6 +3,7 @@
 mod audit;
 mod company;
 mod contact;
+mod idempotency;
 mod key;
 mod tag;
 mod workspace;

@@ -1,9 +1,11 @@
 //! HTTP integration tests: the real app over real HTTP, on SQLite and on Postgres.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod auth;
 mod companies;
 mod contacts;
+mod idempotency;
 mod keys;
 mod lists;
 mod routes;

@@ -13,8 +13,8 @@ use moss_domain::store::RequestContext;
 use moss_domain::workspace::NewMember;
 use moss_domain::workspace::service::{add_member, create_workspace};
 use moss_domain::{Actor, Role, Store};
-use moss_store_diesel::Backend;
 use moss_store_diesel::testing::TestDatabase;
+use moss_store_diesel::{Backend, DieselStore};
 use serde_json::Value;
 
 pub use serde_json::json;
@@ -28,6 +28,8 @@ pub const POSTGRES: Backend = Backend::Postgres;
 pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn Store>,
+    /// The same store, for test-only fault injection.
+    pub diesel: Arc<DieselStore>,
     pub workspace_id: WorkspaceId,
     pub owner_key: String,
     handle: actix_web::dev::ServerHandle,
@@ -47,7 +49,8 @@ impl TestApp {
     /// Starts the app; `None` when the backend is Postgres and none is available.
     pub fn start(backend: Backend) -> Option<Self> {
         let db = TestDatabase::new(backend)?;
-        let store: Arc<dyn Store> = Arc::new(db.store());
+        let diesel = Arc::new(db.store());
+        let store: Arc<dyn Store> = diesel.clone();
         let (workspace_id, owner_key) = new_workspace(&*store, "Acme", "acme");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -59,6 +62,7 @@ impl TestApp {
                 let settings = ServerSettings {
                     workers: 1,
                     shutdown_timeout: Duration::from_secs(1),
+                    ..ServerSettings::default()
                 };
                 let srv = server::build(listener, server_store, settings).expect("server");
                 tx.send(srv.handle()).expect("send handle");
@@ -74,6 +78,7 @@ impl TestApp {
         Some(Self {
             base,
             store,
+            diesel,
             workspace_id,
             owner_key,
             handle,

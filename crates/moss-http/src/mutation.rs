@@ -1,0 +1,129 @@
+//! [`Mutation`]: the one way a route changes data. It authenticates and authorizes the caller,
+//! reads the body, checks the `Idempotency-Key`, and runs the use case through the store's
+//! `answer` unit of work, so every mutating route gets its audit entry and idempotency by
+//! construction: the change, the audit entry, the key's claim and the answer commit together.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+use moss_domain::idempotency::{Claim, Fingerprint, IdempotencyKey, Rendered, StoredResponse};
+use moss_domain::store::{Answer, Change, Tx};
+use moss_domain::{Actor, DomainError};
+
+use crate::auth::{Access, Caller, blocking};
+use crate::error::ApiError;
+use crate::input::{self, Body, Query};
+
+/// The request header naming an idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The response header marking a replay.
+pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// A mutating request by a caller holding permission `P`, with its body read.
+#[derive(Debug)]
+pub struct Mutation<P> {
+    caller: Caller<P>,
+    req: HttpRequest,
+    body: web::Bytes,
+    claim: Option<Claim>,
+}
+
+impl<P: Access + 'static> FromRequest for Mutation<P> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::<P>::from_request(req, payload);
+        let payload = payload.take();
+        let req = req.clone();
+        Box::pin(async move {
+            // Check order: authentication and permission, then input (body, query, header).
+            let caller = caller.await?;
+            let body = input::read_body(&req, payload).await?;
+            Query::none(&req)?;
+            let claim = match req.headers().get(IDEMPOTENCY_KEY) {
+                None => None,
+                Some(raw) => {
+                    let key = raw
+                        .to_str()
+                        .map_err(|_| ApiError::field("Idempotency-Key", "must be 1 to 255 printable ASCII characters"))
+                        .and_then(|s| IdempotencyKey::parse(s).map_err(|e| ApiError::validation(vec![e])))?;
+                    let api_key = caller
+                        .actor()
+                        .key_id
+                        .ok_or_else(|| ApiError::internal("API caller without a key"))?;
+                    let ttl = caller.state().idempotency_ttl;
+                    Some(Claim {
+                        api_key,
+                        key,
+                        fingerprint: Fingerprint::of(req.method().as_str(), req.path(), req.query_string(), &body),
+                        expires_at: moss_domain::time::now() + ttl,
+                    })
+                }
+            };
+            Ok(Self {
+                caller,
+                req,
+                body,
+                claim,
+            })
+        })
+    }
+}
+
+impl<P> Mutation<P> {
+    /// The body as a JSON object (415 for another content type, 400 when unreadable).
+    pub fn json(&self) -> Result<Body, ApiError> {
+        input::json_object(&self.req, &self.body)
+    }
+
+    /// Runs the use case and answers: `render` turns its value into the success answer.
+    /// A 404 or 409 from the use case is answered in the envelope (and kept for replays when an
+    /// Idempotency-Key was sent); other errors roll everything back.
+    pub async fn run<T: Send + 'static>(
+        self,
+        op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>, DomainError> + Send + 'static,
+        render: impl Fn(&T) -> Rendered + Send + 'static,
+    ) -> Result<HttpResponse, ApiError> {
+        let ctx = self.caller.ctx.clone();
+        let claim = self.claim;
+        let request_id = ctx.request_id.clone();
+        let answer = blocking(self.caller.state(), move |store| {
+            store.answer(&ctx, claim.as_ref(), op, |outcome| match outcome {
+                Ok(value) => render(value),
+                Err(e) => Rendered::same(error_answer(e, &request_id)),
+            })
+        })
+        .await?;
+        Ok(send(answer))
+    }
+}
+
+/// A domain error rendered as the envelope the client gets.
+fn error_answer(e: &DomainError, request_id: &str) -> StoredResponse {
+    let api = ApiError::from(e.clone());
+    StoredResponse {
+        status: api.status.as_u16(),
+        location: None,
+        body: serde_json::to_vec(&api.body(request_id)).unwrap_or_default(),
+    }
+}
+
+/// Sends an answer exactly as rendered (or as stored, for a replay).
+fn send(answer: Answer) -> HttpResponse {
+    let (response, replayed) = match answer {
+        Answer::Fresh(r) => (r, false),
+        Answer::Replayed(r) => (r, true),
+    };
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut b = HttpResponse::build(status);
+    b.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")));
+    if let Some(location) = response.location {
+        b.insert_header((LOCATION, location));
+    }
+    if replayed {
+        b.insert_header((IDEMPOTENT_REPLAYED, HeaderValue::from_static("true")));
+    }
+    b.body(response.body)
+}

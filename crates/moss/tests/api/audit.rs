@@ -1,0 +1,123 @@
+//! The audit log over HTTP.
+
+use moss_domain::Role;
+use moss_store_diesel::Backend;
+use rstest::rstest;
+
+use crate::support::*;
+
+#[rstest]
+fn every_mutation_is_audited_with_its_request_id(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let c = app
+        .post("/api/v1/contacts", json!({"first_name": "Jane", "tags": ["a"]}))
+        .header("X-Request-Id", "req-abc-123")
+        .send();
+    let id = c.body["data"]["id"].as_str().unwrap().to_owned();
+    app.patch(
+        &format!("/api/v1/contacts/{id}"),
+        json!({"first_name": "Janet", "tags": ["b"], "title": "CTO"}),
+    )
+    .header("X-Request-Id", "req-update")
+    .send();
+    let r = app.get("/api/v1/audit-logs?request_id=req-abc-123").send();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let e = r.body["data"][0].clone();
+    let key_id = app.get("/api/v1/keys").send().body["data"][0]["id"].clone();
+    assert_eq!(
+        r.body,
+        json!({"data": [{
+            "id": e["id"], "event_type": "contact.created", "target_type": "contact", "target_id": id,
+            "actor_type": "api_key", "actor_id": key_id, "request_id": "req-abc-123", "ip": "127.0.0.1",
+            "metadata": {}, "created_at": e["created_at"]
+        }], "meta": {"page": 1, "per_page": 25, "total": 1, "total_pages": 1}})
+    );
+    assert!(e["id"].as_str().unwrap().starts_with("aud_"));
+    let u = app.get("/api/v1/audit-logs?request_id=req-update").send();
+    assert_eq!(
+        u.body["data"][0]["metadata"],
+        json!({"changes": {
+            "first_name": {"old": "Jane", "new": "Janet"},
+            "tags": {"old": ["a"], "new": ["b"]},
+            "title": {"old": null, "new": "CTO"}
+        }})
+    );
+    // Newest first, and the filters narrow.
+    let all = app.get("/api/v1/audit-logs").send();
+    let types: Vec<_> = all.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].clone())
+        .collect();
+    assert_eq!(types[..2], [json!("contact.updated"), json!("contact.created")]);
+    for (q, n) in [
+        ("event_type=contact.updated", 1),
+        ("target_type=contact", 2),
+        (format!("target_id={id}").as_str(), 2),
+        ("actor_type=api_key", 2),
+        ("actor_type=system", 1),
+        (format!("actor_id={}", key_id.as_str().unwrap()).as_str(), 2),
+        ("event_type=contact.created&request_id=req-update", 0),
+    ] {
+        assert_eq!(
+            app.get(&format!("/api/v1/audit-logs?{q}")).send().body["meta"]["total"],
+            n,
+            "{q}"
+        );
+    }
+    app.get("/api/v1/audit-logs?sort=event_type")
+        .send()
+        .assert_error(400, "VALIDATION_ERROR");
+    app.get("/api/v1/audit-logs?colour=red")
+        .send()
+        .assert_error(400, "VALIDATION_ERROR");
+}
+
+#[rstest]
+fn audit_entries_are_per_workspace_owner_only_and_never_hold_secrets(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let other = app.other_workspace("other");
+    let created = app
+        .post("/api/v1/keys", json!({"name": "k"}))
+        .header("X-Request-Id", "req-key")
+        .send();
+    let secret = created.body["data"]["key"].as_str().unwrap().to_owned();
+    let kid = created.body["data"]["id"].as_str().unwrap().to_owned();
+    app.delete(&format!("/api/v1/keys/{kid}")).send();
+    assert_eq!(
+        app.get("/api/v1/audit-logs?request_id=req-key").send().body["meta"]["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/audit-logs?request_id=req-key").key(&other).send().body["meta"]["total"],
+        0
+    );
+    let mine = app.get("/api/v1/audit-logs?per_page=250").send();
+    let theirs = app.get("/api/v1/audit-logs?per_page=250").key(&other).send();
+    assert!(
+        !mine.text.contains("moss_k_") && !mine.text.contains(&secret),
+        "{}",
+        mine.text
+    );
+    assert!(!theirs.text.contains("req-key"));
+    let events: Vec<_> = mine.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].clone())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            json!("api_key.revoked"),
+            json!("api_key.created"),
+            json!("workspace.created")
+        ]
+    );
+    let member = app.key(Role::Member, "full");
+    app.get("/api/v1/audit-logs")
+        .key(&member)
+        .send()
+        .assert_error(403, "FORBIDDEN");
+}
