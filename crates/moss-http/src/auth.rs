@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use moss_domain::key::KeySecret;
 use moss_domain::key::service::authenticate;
@@ -83,17 +83,46 @@ impl<P: Access> FromRequest for Caller<P> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let request_id = RequestId::of(req).0;
-        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        let ip_text = req.peer_addr().map(|a| a.ip().to_string());
+        let ip = req.peer_addr().map(|a| a.ip());
+        let extensions = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
             // Malformed keys (prefix, checksum) are refused without touching the database.
-            let presented = presented
-                .filter(|k| KeySecret::parse(k).is_some())
-                .ok_or_else(ApiError::unauthorized)?;
-            let actor = blocking(&state, move |store| store.read(|tx| authenticate(tx, &presented))).await?;
+            let actor = match presented.filter(|k| KeySecret::parse(k).is_some()) {
+                Some(key) => blocking(&state, move |store| store.read(|tx| authenticate(tx, &key))).await,
+                None => Err(ApiError::unauthorized()),
+            };
+            let actor = match actor {
+                Ok(actor) => actor,
+                Err(e) if e.code == "UNAUTHORIZED" => {
+                    // Repeated failures from one address are slowed down: 429 instead of 401.
+                    state.limits.check_auth_failure(ip)?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
+            // Check order: authentication, then rate limit, then scope and role.
+            let key_id = actor
+                .key_id
+                .ok_or_else(|| ApiError::internal("API caller without a key"))?;
+            match state.limits.check_key(key_id) {
+                Ok(headers) => {
+                    extensions.extensions_mut().insert(headers);
+                }
+                Err(limited) => {
+                    let (too_many, headers) = *limited;
+                    extensions.extensions_mut().insert(headers);
+                    return Err(too_many);
+                }
+            }
             actor.authorize(P::PERMISSION).map_err(ApiError::from)?;
             Ok(Self {
-                ctx: RequestContext { actor, request_id, ip },
+                ctx: RequestContext {
+                    actor,
+                    request_id,
+                    ip: ip_text,
+                },
                 state,
                 _access: PhantomData,
             })

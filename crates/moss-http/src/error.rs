@@ -17,9 +17,12 @@ pub struct ApiError {
     /// Field errors (VALIDATION_ERROR only).
     pub details: Option<Vec<FieldError>>,
     /// `Allow` header for 405.
-    pub allow: Option<String>,
+    pub allow: Option<Box<str>>,
     /// `Retry-After` header (seconds).
     pub retry_after: Option<u64>,
+    /// Set only when the error is answered outside the request-id middleware (a panic, a
+    /// timeout): then the error renders its own request id and headers.
+    pub request_id: Option<Box<str>>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -29,7 +32,7 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -37,6 +40,7 @@ impl ApiError {
             details: None,
             allow: None,
             retry_after: None,
+            request_id: None,
         }
     }
 
@@ -84,7 +88,7 @@ impl ApiError {
             "method",
             format!("Method {method} is not allowed here; allowed: {allow}."),
         );
-        e.allow = Some(allow);
+        e.allow = Some(allow.into());
         e
     }
 
@@ -92,6 +96,23 @@ impl ApiError {
     pub fn internal(cause: &str) -> Self {
         tracing::error!(cause, "internal error");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error")
+    }
+
+    /// 503: the request ran longer than `MOSS_REQUEST_TIMEOUT`.
+    pub fn timed_out() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "INTERNAL_ERROR",
+            "The request took too long and was abandoned; retry shortly (with the same Idempotency-Key for a mutation).",
+        );
+        e.retry_after = Some(1);
+        e
+    }
+
+    /// Marks the error to be rendered with this request id by itself.
+    pub fn with_request_id(mut self, request_id: &str) -> Self {
+        self.request_id = Some(request_id.into());
+        self
     }
 
     /// 503: the database is unreachable or the pool is exhausted.
@@ -144,6 +165,14 @@ impl ResponseError for ApiError {
 
     /// Rendered without a request id; [`crate::middleware::envelope`] re-renders it.
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.body(""))
+        let mut b = HttpResponse::build(self.status);
+        if let Some(id) = &self.request_id {
+            b.insert_header((crate::middleware::REQUEST_ID, &**id));
+            b.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+            if let Some(secs) = self.retry_after {
+                b.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+            }
+        }
+        b.json(self.body(self.request_id.as_deref().unwrap_or("")))
     }
 }

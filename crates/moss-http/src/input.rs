@@ -27,6 +27,12 @@ impl Query {
     pub fn parse(req: &HttpRequest, allowed: &[&str]) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
             .map_err(|_| ApiError::field("query", "the query string could not be decoded"))?;
+        if pairs.len() > MAX_QUERY_PARAMS {
+            return Err(ApiError::field(
+                "query",
+                format!("at most {MAX_QUERY_PARAMS} query parameters are accepted"),
+            ));
+        }
         let mut errors = Errors::new();
         let mut values = BTreeMap::new();
         for (name, value) in pairs {
@@ -78,6 +84,9 @@ impl Query {
         value.ok_or_else(|| ApiError::internal("query parsed without errors but without a value"))
     }
 }
+
+/// Most query parameters a request may carry.
+pub const MAX_QUERY_PARAMS: usize = 32;
 
 /// The parameters every list accepts.
 pub const PAGINATION: [&str; 4] = ["page", "per_page", "sort", "order"];

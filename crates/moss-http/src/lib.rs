@@ -13,6 +13,7 @@ pub mod error;
 pub mod input;
 pub mod middleware;
 pub mod mutation;
+pub mod ratelimit;
 pub mod respond;
 pub mod routes;
 
@@ -34,6 +35,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// How long an Idempotency-Key's record is kept (at least 24 hours).
     pub idempotency_ttl: chrono::TimeDelta,
+    /// This process's rate limiters.
+    pub limits: Arc<ratelimit::RateLimits>,
+    /// Longest a request may take before it is answered 503 (`MOSS_REQUEST_TIMEOUT`).
+    pub request_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for AppState {
@@ -48,6 +53,8 @@ impl AppState {
         Self {
             store,
             idempotency_ttl: moss_domain::idempotency::MIN_RETENTION,
+            limits: Arc::new(ratelimit::RateLimits::new(ratelimit::RateLimitSettings::default())),
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -8,10 +8,17 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
+use futures_util::FutureExt;
 use moss_domain::id::RequestIdValue;
 use tracing::Instrument;
 
 use crate::error::ApiError;
+use crate::ratelimit::RateHeaders;
+
+/// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers-09).
+pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `RateLimit`.
+pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// The header carrying the request id both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -56,13 +63,42 @@ pub async fn envelope(
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %request_id.0, %method, %path);
     let started = Instant::now();
-    // Handlers' and extractors' errors arrive as responses carrying the error; an `Err` here
-    // would come from a service failing outright, which none of ours does.
-    let res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
+    let timeout = req
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .map_or(std::time::Duration::from_secs(30), |s| s.request_timeout);
+    // Handlers' and extractors' errors arrive as responses carrying the error. A panic or an
+    // overrun leaves no request to answer with, so they are answered by `ApiError` itself,
+    // which then carries the request id.
+    let call = std::panic::AssertUnwindSafe(next.call(req)).catch_unwind();
+    let res = match actix_web::rt::time::timeout(timeout, call)
+        .instrument(span.clone())
+        .await
+    {
+        Ok(Ok(res)) => res?.map_into_boxed_body(),
+        Ok(Err(_panic)) => {
+            span.in_scope(|| tracing::error!("handler panicked"));
+            return Err(ApiError::internal("handler panicked")
+                .with_request_id(&request_id.0)
+                .into());
+        }
+        Err(_elapsed) => {
+            span.in_scope(|| tracing::warn!(timeout_s = timeout.as_secs(), "request timed out"));
+            return Err(ApiError::timed_out().with_request_id(&request_id.0).into());
+        }
+    };
     let mut res = into_envelope(res, &request_id);
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id.0) {
         headers.insert(REQUEST_ID, v);
+    }
+    let rate = res.request().extensions().get::<RateHeaders>().cloned();
+    let headers = res.headers_mut();
+    if let Some(rate) = rate {
+        for (name, value) in [(RATELIMIT_POLICY, rate.policy), (RATELIMIT, rate.limit)] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        }
     }
     if !path.starts_with("/docs") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -101,7 +137,7 @@ fn into_envelope(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> Servi
     };
     let mut b = HttpResponse::build(api.status);
     if let Some(allow) = &api.allow {
-        b.insert_header((header::ALLOW, allow.as_str()));
+        b.insert_header((header::ALLOW, &**allow));
     }
     if let Some(secs) = api.retry_after {
         b.insert_header((header::RETRY_AFTER, secs.to_string()));

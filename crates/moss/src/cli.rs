@@ -67,7 +67,7 @@ pub enum AuditCommand {
         #[arg(long)]
         request_id: Option<String>,
         /// At most this many entries.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
         limit: u32,
     },
 }
@@ -99,6 +99,24 @@ pub struct ServeArgs {
     /// Seconds an Idempotency-Key's answer is kept for replays (at least 86400, 24 hours).
     #[arg(long, env = "MOSS_IDEMPOTENCY_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(86_400..))]
     pub idempotency_ttl: u64,
+    /// Sustained requests per second per API key (per instance).
+    #[arg(long, env = "MOSS_RATE_LIMIT_RPS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_rps: u32,
+    /// Burst of requests per API key (per instance).
+    #[arg(long, env = "MOSS_RATE_LIMIT_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_burst: u32,
+    /// Failed authentications per second per client IP before answering 429.
+    #[arg(long, env = "MOSS_AUTH_FAILURE_RPS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_failure_rps: u32,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "MOSS_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "MOSS_KEEP_ALIVE", default_value_t = 5)]
+    pub keep_alive: u64,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "MOSS_CLIENT_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub client_timeout: u64,
     /// Seconds in-flight requests may take to finish after SIGTERM/SIGINT.
     #[arg(long, env = "MOSS_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,

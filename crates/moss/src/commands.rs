@@ -392,6 +392,14 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         workers: args.workers,
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         idempotency_ttl: Duration::from_secs(args.idempotency_ttl),
+        rate_limits: moss_http::ratelimit::RateLimitSettings {
+            rps: args.rate_limit_rps,
+            burst: args.rate_limit_burst,
+            auth_failure_rps: args.auth_failure_rps,
+        },
+        request_timeout: Duration::from_secs(args.request_timeout),
+        keep_alive: Duration::from_secs(args.keep_alive),
+        client_timeout: Duration::from_secs(args.client_timeout),
     };
     let system = actix_web::rt::System::new();
     system

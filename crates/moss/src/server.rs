@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use moss_domain::Store;
 use moss_domain::store::Mode;
 use moss_http::AppState;
+use moss_http::ratelimit::{RateLimitSettings, RateLimits};
 
 /// How often expired idempotency records are purged (besides when their key is reused).
 pub const PURGE_EVERY: Duration = Duration::from_secs(600);
@@ -22,6 +23,14 @@ pub struct ServerSettings {
     pub shutdown_timeout: Duration,
     /// How long idempotency records are kept (at least 24 hours).
     pub idempotency_ttl: Duration,
+    /// Per-key and per-IP rate limits.
+    pub rate_limits: RateLimitSettings,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive: Duration,
+    /// How long a client may take to send a request's head (slow clients are cut off).
+    pub client_timeout: Duration,
 }
 
 impl Default for ServerSettings {
@@ -30,36 +39,48 @@ impl Default for ServerSettings {
             workers: 0,
             shutdown_timeout: Duration::from_secs(30),
             idempotency_ttl: Duration::from_secs(86_400),
+            rate_limits: RateLimitSettings::default(),
+            request_timeout: Duration::from_secs(30),
+            keep_alive: Duration::from_secs(5),
+            client_timeout: Duration::from_secs(5),
         }
     }
 }
 
-/// Builds the server on a bound listener (port 0 in tests) and starts the purge of expired
-/// idempotency records. Must be called inside an actix system; run the server by awaiting it.
+/// Builds the server on a bound listener (port 0 in tests) and starts the periodic cleanup.
+/// Must be called inside an actix system; run the server by awaiting it.
 pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSettings) -> std::io::Result<Server> {
     let ttl = chrono::TimeDelta::from_std(settings.idempotency_ttl)
         .unwrap_or(moss_domain::idempotency::MIN_RETENTION)
         .max(moss_domain::idempotency::MIN_RETENTION);
+    let limits = Arc::new(RateLimits::new(settings.rate_limits));
     let state = AppState {
         store: store.clone(),
         idempotency_ttl: ttl,
+        limits: limits.clone(),
+        request_timeout: settings.request_timeout,
     };
     let mut server = HttpServer::new(move || moss_http::app(state.clone()))
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .keep_alive(settings.keep_alive)
+        .client_request_timeout(settings.client_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
         .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);
     }
-    actix_web::rt::spawn(purge_loop(store));
+    actix_web::rt::spawn(cleanup_loop(store, limits));
     Ok(server.run())
 }
 
-/// Deletes expired idempotency records every [`PURGE_EVERY`], for as long as the server runs.
-async fn purge_loop(store: Arc<dyn Store>) {
+/// Every [`PURGE_EVERY`], for as long as the server runs: deletes expired idempotency records
+/// and forgets rate-limit buckets that are full again.
+async fn cleanup_loop(store: Arc<dyn Store>, limits: Arc<RateLimits>) {
     let start = actix_web::rt::time::Instant::now() + PURGE_EVERY;
     let mut every = actix_web::rt::time::interval_at(start, PURGE_EVERY);
     loop {
         every.tick().await;
+        limits.retain_recent();
         let store = store.clone();
         let purged = actix_web::web::block(move || {
             let mut purged = 0;

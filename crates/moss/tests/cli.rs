@@ -991,3 +991,299 @@ fn migrate_on_a_migrated_postgres_database_is_up_to_date() {
     assert!(run.ok().stdout.contains("up to date"), "{}", run.stdout);
     db.run(&["migrate"]).ok();
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. audit list
+
+const AUDIT_KEYS: &[&str] = &[
+    "id",
+    "event_type",
+    "target_type",
+    "target_id",
+    "actor_type",
+    "actor_id",
+    "request_id",
+    "ip",
+    "metadata",
+    "created_at",
+];
+
+/// The `data` array of an envelope.
+#[track_caller]
+fn data_of(out: &Value) -> Vec<Value> {
+    out["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no data array: {out}"))
+        .clone()
+}
+
+/// The value of `field` in each entry.
+fn field_of(entries: &[Value], field: &str) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| {
+            e[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {field}: {e}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// An entry written by the CLI: every key, actor `system` without an id, no IP, its own
+/// generated `req_` request id.
+#[track_caller]
+fn assert_cli_entry(e: &Value) {
+    assert_eq!(keys_of(e), sorted(AUDIT_KEYS), "{e}");
+    assert_typeid(&e["id"], "aud");
+    assert_eq!(e["actor_type"], "system", "{e}");
+    assert_eq!(e["actor_id"], Value::Null, "{e}");
+    assert_eq!(e["ip"], Value::Null, "{e}");
+    assert_typeid(&e["request_id"], "req");
+    assert!(e["metadata"].is_object(), "{e}");
+    assert_timestamp(&e["created_at"]);
+    let event = e["event_type"].as_str().unwrap();
+    let target = e["target_type"].as_str().unwrap();
+    assert!(
+        event.starts_with(&format!("{target}.")),
+        "event_type is <target_type>.<verb>: {e}"
+    );
+}
+
+/// Asserts entries are newest first.
+#[track_caller]
+fn assert_newest_first(entries: &[Value]) {
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = entries
+        .iter()
+        .map(|e| chrono::DateTime::parse_from_rfc3339(e["created_at"].as_str().unwrap()).unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {entries:#?}");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn audit_list_shows_every_cli_change_newest_first(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    let ws = db.create_workspace("Acme", "acme");
+    let ws_id = ws["id"].as_str().unwrap().to_owned();
+    let key = db
+        .run(&["key", "create", "--workspace", "acme", "--name", "ci", "--json"])
+        .ok()
+        .json()["data"]
+        .clone();
+    let key_id = key["id"].as_str().unwrap().to_owned();
+    let member = db
+        .run(&[
+            "member",
+            "add",
+            "--workspace",
+            "acme",
+            "--email",
+            "bob@example.com",
+            "--json",
+        ])
+        .ok()
+        .json()["data"]
+        .clone();
+    let member_id = member["id"].as_str().unwrap().to_owned();
+
+    let run = db.run(&["audit", "list", "--workspace", "acme", "--json"]);
+    let out = run.ok().json();
+    assert_eq!(keys_of(&out), ["data", "meta"], "{out}");
+    assert_eq!(
+        out["meta"],
+        json!({ "page": 1, "per_page": 3, "total": 3, "total_pages": 1 }),
+        "{out}"
+    );
+    let entries = data_of(&out);
+    assert_eq!(
+        field_of(&entries, "event_type"),
+        ["member.created", "api_key.created", "workspace.created"],
+        "newest first: {out}"
+    );
+    assert_eq!(field_of(&entries, "target_type"), ["member", "api_key", "workspace"]);
+    assert_eq!(field_of(&entries, "target_id"), [member_id.as_str(), &key_id, &ws_id]);
+    for e in &entries {
+        assert_cli_entry(e);
+    }
+    assert_newest_first(&entries);
+    let request_ids = field_of(&entries, "request_id");
+    let distinct: std::collections::BTreeSet<&String> = request_ids.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        3,
+        "each command has its own request id: {request_ids:?}"
+    );
+    let audit_ids = field_of(&entries, "id");
+    assert_eq!(audit_ids.iter().collect::<std::collections::BTreeSet<_>>().len(), 3);
+    // No secret: not the owner key, not the new key, nothing that looks like a key.
+    for line in run.stdout.lines() {
+        assert!(!line.contains("moss_k_"), "a secret in the audit log: {line}");
+    }
+
+    // A failed command writes nothing; a revocation is one more entry, on top.
+    db.run(&["member", "add", "--workspace", "acme", "--email", "BOB@example.com"])
+        .code(1);
+    db.run(&["key", "create", "--workspace", "acme", "--name", ""]).code(2);
+    assert_eq!(data_of(&db.audit("acme", &[])).len(), 3, "failures are not audited");
+    db.run(&["key", "revoke", "--workspace", "acme", "--id", &key_id, "--confirm"])
+        .ok();
+    let entries = data_of(&db.audit("acme", &[]));
+    assert_eq!(
+        field_of(&entries, "event_type"),
+        [
+            "api_key.revoked",
+            "member.created",
+            "api_key.created",
+            "workspace.created"
+        ]
+    );
+    assert_eq!(entries[0]["target_id"], key_id.as_str());
+    assert_cli_entry(&entries[0]);
+    assert_newest_first(&entries);
+    assert_eq!(field_of(&entries[1..], "id"), audit_ids, "entries never change");
+
+    // Plain text: one line per entry, newest first, with its event type and request id; no secret.
+    let text = db.run(&["audit", "list", "--workspace", "acme"]);
+    let lines: Vec<&str> = text.ok().stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{}", text.stdout);
+    for (line, e) in lines.iter().zip(&entries) {
+        assert!(line.contains(e["event_type"].as_str().unwrap()), "{line}");
+        assert!(line.contains(e["target_id"].as_str().unwrap()), "{line}");
+        assert!(line.contains(e["request_id"].as_str().unwrap()), "{line}");
+        assert!(!line.contains("moss_k_"), "{line}");
+    }
+
+    // Each workspace has its own log; a new workspace's creation is in its own.
+    let other = db.create_workspace("Other", "other");
+    let others = data_of(&db.audit("other", &[]));
+    assert_eq!(field_of(&others, "event_type"), ["workspace.created"]);
+    assert_eq!(others[0]["target_id"], other["id"]);
+    assert_eq!(data_of(&db.audit("acme", &[])).len(), 4, "acme's log did not grow");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn audit_list_filters_combine_and_limit(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    let ws_id = db.create_workspace("Acme", "acme")["id"].as_str().unwrap().to_owned();
+    let key = db
+        .run(&["key", "create", "--workspace", "acme", "--name", "ci", "--json"])
+        .ok()
+        .json()["data"]
+        .clone();
+    let key_id = key["id"].as_str().unwrap().to_owned();
+    db.run(&["member", "add", "--workspace", "acme", "--email", "bob@example.com"])
+        .ok();
+    db.run(&["member", "add", "--workspace", "acme", "--email", "ann@example.com"])
+        .ok();
+    let all = data_of(&db.audit("acme", &[]));
+    let events = field_of(&all, "event_type");
+    assert_eq!(
+        events,
+        [
+            "member.created",
+            "member.created",
+            "api_key.created",
+            "workspace.created"
+        ]
+    );
+    // The entries a filter selects, as indexes into `all`.
+    let select = |filters: &[&str]| -> Vec<usize> {
+        let out = db.audit("acme", filters);
+        let got = data_of(&out);
+        if !filters.contains(&"--limit") {
+            assert_eq!(out["meta"]["total"], got.len(), "{out}");
+        }
+        got.iter()
+            .map(|e| {
+                all.iter()
+                    .position(|a| a == e)
+                    .unwrap_or_else(|| panic!("not in the full list: {e}"))
+            })
+            .collect()
+    };
+
+    assert_eq!(select(&["--event-type", "member.created"]), [0, 1]);
+    assert_eq!(select(&["--event-type", "api_key.created"]), [2]);
+    assert_eq!(select(&["--event-type", "workspace.created"]), [3]);
+    assert_eq!(select(&["--event-type", "contact.created"]), Vec::<usize>::new());
+    assert_eq!(
+        select(&["--event-type", "member"]),
+        Vec::<usize>::new(),
+        "exact match, not prefix"
+    );
+    assert_eq!(select(&["--target-type", "member"]), [0, 1]);
+    assert_eq!(select(&["--target-type", "api_key"]), [2]);
+    assert_eq!(select(&["--target-id", &key_id]), [2]);
+    assert_eq!(select(&["--target-id", &ws_id]), [3]);
+    assert_eq!(select(&["--target-id", all[1]["target_id"].as_str().unwrap()]), [1]);
+    assert_eq!(select(&["--actor-type", "system"]), [0, 1, 2, 3]);
+    assert_eq!(select(&["--actor-type", "api_key"]), Vec::<usize>::new());
+    assert_eq!(
+        select(&["--actor-id", &key_id]),
+        Vec::<usize>::new(),
+        "system entries have no actor id"
+    );
+    for (i, e) in all.iter().enumerate() {
+        assert_eq!(select(&["--request-id", e["request_id"].as_str().unwrap()]), [i]);
+    }
+    // Filters combine with AND.
+    assert_eq!(
+        select(&["--event-type", "member.created", "--actor-type", "system"]),
+        [0, 1]
+    );
+    assert_eq!(
+        select(&[
+            "--event-type",
+            "member.created",
+            "--target-id",
+            all[0]["target_id"].as_str().unwrap()
+        ]),
+        [0]
+    );
+    assert_eq!(
+        select(&["--event-type", "member.created", "--target-id", &key_id]),
+        Vec::<usize>::new()
+    );
+    assert_eq!(
+        select(&[
+            "--target-type",
+            "api_key",
+            "--request-id",
+            all[0]["request_id"].as_str().unwrap()
+        ]),
+        Vec::<usize>::new()
+    );
+    // --limit keeps the newest N.
+    assert_eq!(select(&["--limit", "1"]), [0]);
+    assert_eq!(select(&["--limit", "3"]), [0, 1, 2]);
+    assert_eq!(select(&["--limit", "100"]), [0, 1, 2, 3]);
+    assert_eq!(select(&["--event-type", "member.created", "--limit", "1"]), [0]);
+    let text = db.run(&["audit", "list", "--workspace", "acme", "--limit", "2"]);
+    assert_eq!(text.ok().stdout.lines().filter(|l| !l.trim().is_empty()).count(), 2);
+}
+
+#[test]
+fn audit_list_of_an_unknown_workspace_is_not_found() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    db.create_workspace("Acme", "acme");
+    let run = db.run(&["audit", "list", "--workspace", "nope"]);
+    run.code(4);
+    assert!(
+        run.stderr.contains("nope"),
+        "the message names the slug: {}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+    let json = db.run(&["audit", "list", "--workspace", "nope", "--json"]);
+    assert_eq!(json.code(4).json()["error"]["code"], "NOT_FOUND", "{}", json.stdout);
+    // Usage errors: exit 2.
+    db.run(&["audit", "list"]).code(2);
+    db.run(&["audit", "list", "--workspace", "acme", "--limit", "many"])
+        .code(2);
+    db.run(&["audit", "list", "--workspace", "acme", "--limit", "-1"])
+        .code(2);
+}

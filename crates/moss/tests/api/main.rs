@@ -7,6 +7,7 @@ mod companies;
 mod contacts;
 mod idempotency;
 mod keys;
+mod limits;
 mod lists;
 mod routes;
 mod support;

@@ -45,13 +45,46 @@ fn system(ws: WorkspaceId) -> RequestContext {
     }
 }
 
+/// Builds the store a test server uses from its test database.
+pub type MakeStore = Box<dyn FnOnce(&TestDatabase) -> DieselStore>;
+
+/// How a test server differs from the default one.
+pub struct Options {
+    /// Server settings (tests default to one worker and no per-IP auth-failure limit).
+    pub settings: ServerSettings,
+    /// Builds the store the server uses (default: a small pool on the test database).
+    pub store: Option<MakeStore>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let mut settings = ServerSettings {
+            workers: 1,
+            shutdown_timeout: Duration::from_secs(1),
+            ..ServerSettings::default()
+        };
+        // Many tests send bad keys on purpose; the per-IP limit has tests of its own.
+        settings.rate_limits.auth_failure_rps = 100_000;
+        Self { settings, store: None }
+    }
+}
+
 impl TestApp {
     /// Starts the app; `None` when the backend is Postgres and none is available.
     pub fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, Options::default())
+    }
+
+    /// Starts the app with other settings.
+    pub fn start_with(backend: Backend, options: Options) -> Option<Self> {
         let db = TestDatabase::new(backend)?;
-        let diesel = Arc::new(db.store());
+        let setup = db.store();
+        let diesel = Arc::new(match options.store {
+            Some(make) => make(&db),
+            None => db.store(),
+        });
         let store: Arc<dyn Store> = diesel.clone();
-        let (workspace_id, owner_key) = new_workspace(&*store, "Acme", "acme");
+        let (workspace_id, owner_key) = new_workspace(&setup, "Acme", "acme");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = mpsc::channel();
@@ -59,11 +92,7 @@ impl TestApp {
         std::thread::spawn(move || {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
-                let settings = ServerSettings {
-                    workers: 1,
-                    shutdown_timeout: Duration::from_secs(1),
-                    ..ServerSettings::default()
-                };
+                let settings = options.settings;
                 let srv = server::build(listener, server_store, settings).expect("server");
                 tx.send(srv.handle()).expect("send handle");
                 srv.await

@@ -210,6 +210,15 @@ impl Db {
         run.ok().json()["data"].as_array().expect("data array").clone()
     }
 
+    /// `audit list --workspace SLUG <filters> --json`: the whole envelope.
+    #[track_caller]
+    pub fn audit(&self, slug: &str, filters: &[&str]) -> Value {
+        let mut args = vec!["audit", "list", "--workspace", slug];
+        args.extend_from_slice(filters);
+        args.push("--json");
+        self.run(&args).ok().json()
+    }
+
     /// `member list --json` of a workspace: its `data` array.
     #[track_caller]
     pub fn members(&self, slug: &str) -> Vec<Value> {
