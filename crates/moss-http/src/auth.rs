@@ -83,8 +83,8 @@ impl<P: Access> FromRequest for Caller<P> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let request_id = RequestId::of(req).0;
-        let ip_text = req.peer_addr().map(|a| a.ip().to_string());
-        let ip = req.peer_addr().map(|a| a.ip());
+        let ip = state.as_ref().and_then(|s| s.trusted_proxies.client_ip(req));
+        let ip_text = ip.map(|a| a.to_string());
         let extensions = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;

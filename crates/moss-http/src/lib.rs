@@ -8,6 +8,7 @@
 //! "internal error"; its cause goes to the log.
 
 pub mod auth;
+pub mod client_ip;
 pub mod dto;
 pub mod error;
 pub mod input;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::RateLimits>,
     /// Longest a request may take before it is answered 503 (`MOSS_REQUEST_TIMEOUT`).
     pub request_timeout: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (`MOSS_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<client_ip::TrustedProxies>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,6 +58,7 @@ impl AppState {
             idempotency_ttl: moss_domain::idempotency::MIN_RETENTION,
             limits: Arc::new(ratelimit::RateLimits::new(ratelimit::RateLimitSettings::default())),
             request_timeout: std::time::Duration::from_secs(30),
+            trusted_proxies: Arc::default(),
         }
     }
 }

@@ -117,6 +117,9 @@ pub struct ServeArgs {
     /// Seconds a client may take to send a request's headers.
     #[arg(long, env = "MOSS_CLIENT_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub client_timeout: u64,
+    /// Proxies (comma-separated CIDRs) whose X-Forwarded-For names the client; empty: none.
+    #[arg(long, env = "MOSS_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
     /// Seconds in-flight requests may take to finish after SIGTERM/SIGINT.
     #[arg(long, env = "MOSS_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,

@@ -368,6 +368,21 @@ fn init_logging(format: LogFormat) {
 
 fn serve(url: &str, args: ServeArgs) -> Outcome {
     init_logging(args.log_format);
+    // Every setting is checked before anything is done.
+    let settings = ServerSettings {
+        workers: args.workers,
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        idempotency_ttl: Duration::from_secs(args.idempotency_ttl),
+        rate_limits: moss_http::ratelimit::RateLimitSettings {
+            rps: args.rate_limit_rps,
+            burst: args.rate_limit_burst,
+            auth_failure_rps: args.auth_failure_rps,
+        },
+        request_timeout: Duration::from_secs(args.request_timeout),
+        keep_alive: Duration::from_secs(args.keep_alive),
+        client_timeout: Duration::from_secs(args.client_timeout),
+        trusted_proxies: args.trusted_proxies.parse().map_err(CliError::usage)?,
+    };
     let pool = PoolSettings {
         size: args.db_pool_size,
         timeout: Duration::from_secs(args.db_timeout.max(1)),
@@ -388,19 +403,6 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
     let first_key = bootstrap(&*store)?;
     tracing::info!(%addr, database = %db_url.redacted(), "moss serving");
     print_banner(&addr.to_string(), first_key.as_deref());
-    let settings = ServerSettings {
-        workers: args.workers,
-        shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
-        idempotency_ttl: Duration::from_secs(args.idempotency_ttl),
-        rate_limits: moss_http::ratelimit::RateLimitSettings {
-            rps: args.rate_limit_rps,
-            burst: args.rate_limit_burst,
-            auth_failure_rps: args.auth_failure_rps,
-        },
-        request_timeout: Duration::from_secs(args.request_timeout),
-        keep_alive: Duration::from_secs(args.keep_alive),
-        client_timeout: Duration::from_secs(args.client_timeout),
-    };
     let system = actix_web::rt::System::new();
     system
         .block_on(async move { server::build(listener, store, settings)?.await })

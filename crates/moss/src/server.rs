@@ -9,13 +9,14 @@ use actix_web::dev::Server;
 use moss_domain::Store;
 use moss_domain::store::Mode;
 use moss_http::AppState;
+use moss_http::client_ip::TrustedProxies;
 use moss_http::ratelimit::{RateLimitSettings, RateLimits};
 
 /// How often expired idempotency records are purged (besides when their key is reused).
 pub const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 /// Server settings from flags and environment.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServerSettings {
     /// Worker threads (0: one per core).
     pub workers: usize,
@@ -31,6 +32,8 @@ pub struct ServerSettings {
     pub keep_alive: Duration,
     /// How long a client may take to send a request's head (slow clients are cut off).
     pub client_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for ServerSettings {
@@ -43,6 +46,7 @@ impl Default for ServerSettings {
             request_timeout: Duration::from_secs(30),
             keep_alive: Duration::from_secs(5),
             client_timeout: Duration::from_secs(5),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -59,6 +63,7 @@ pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSetti
         idempotency_ttl: ttl,
         limits: limits.clone(),
         request_timeout: settings.request_timeout,
+        trusted_proxies: Arc::new(settings.trusted_proxies),
     };
     let mut server = HttpServer::new(move || moss_http::app(state.clone()))
         .shutdown_timeout(settings.shutdown_timeout.as_secs())

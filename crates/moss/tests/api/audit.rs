@@ -121,3 +121,20 @@ fn audit_entries_are_per_workspace_owner_only_and_never_hold_secrets(#[values(SQ
         .send()
         .assert_error(403, "FORBIDDEN");
 }
+
+#[rstest]
+#[case::untrusted_peer("", "127.0.0.1")]
+#[case::trusted_peer("127.0.0.0/8", "203.0.113.9")]
+fn the_audited_ip_is_the_peer_or_the_forwarded_client_of_a_trusted_proxy(#[case] trusted: &str, #[case] want: &str) {
+    let mut options = Options::default();
+    options.settings.trusted_proxies = trusted.parse().unwrap();
+    let Some(app) = TestApp::start_with(SQLITE, options) else {
+        return;
+    };
+    app.post("/api/v1/contacts", json!({"first_name": "J"}))
+        .header("X-Forwarded-For", "198.51.100.7, 203.0.113.9")
+        .header("X-Request-Id", "req-xff")
+        .send();
+    let r = app.get("/api/v1/audit-logs?request_id=req-xff").send();
+    assert_eq!(r.body["data"][0]["ip"], want);
+}

@@ -171,3 +171,89 @@ fn every_mutating_route_writes_one_audit_entry_and_honours_idempotency_keys(
         );
     }
 }
+
+/// A body that passes validation on a route, so that only the lookup can fail.
+fn valid_body(method: &str, path: &str) -> Option<serde_json::Value> {
+    match (method, path) {
+        ("PATCH", "/contacts/{id}") => Some(json!({"title": "x"})),
+        ("PATCH", "/companies/{id}") => Some(json!({"industry": "x"})),
+        ("GET" | "DELETE", _) => None,
+        _ => panic!("no valid body known for {method} {path}: add one here so the route is checked"),
+    }
+}
+
+#[rstest]
+fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let theirs = app.other_workspace("theirs");
+    let get = |path: &str| app.get(path).key(&theirs).send();
+    let contact = app
+        .post("/api/v1/contacts", json!({"first_name": "Theirs"}))
+        .key(&theirs)
+        .send()
+        .body["data"]
+        .clone();
+    let company = app
+        .post("/api/v1/companies", json!({"name": "TheirCo"}))
+        .key(&theirs)
+        .send()
+        .body["data"]
+        .clone();
+    let key = get("/api/v1/keys").body["data"][0].clone();
+    let id_for = |path: &str| match path.split('/').nth(1) {
+        Some("contacts") => contact["id"].as_str().unwrap().to_owned(),
+        Some("companies") => company["id"].as_str().unwrap().to_owned(),
+        Some("keys") => key["id"].as_str().unwrap().to_owned(),
+        other => panic!("no record of another workspace for {other:?}: add one here"),
+    };
+    let mut checked = 0;
+    for e in endpoints().into_iter().filter(|e| e.path.contains("{id}")) {
+        let path = format!("/api/v1{}", e.path.replace("{id}", &id_for(e.path)));
+        let req = app.req(e.method.as_str(), &path);
+        let r = match valid_body(e.method.as_str(), e.path) {
+            Some(b) => req.json(b).send(),
+            None => req.send(),
+        };
+        r.assert_error(404, "NOT_FOUND");
+        checked += 1;
+    }
+    assert!(checked >= 7);
+    // Nothing of theirs changed.
+    assert_eq!(
+        get(&format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap())).body["data"],
+        contact
+    );
+    assert_eq!(
+        get(&format!("/api/v1/companies/{}", company["id"].as_str().unwrap())).body["data"],
+        company
+    );
+    assert_eq!(get("/api/v1/keys").body["data"][0]["id"], key["id"]);
+    assert_eq!(
+        get("/api/v1/audit-logs").body["meta"]["total"],
+        3,
+        "only their own three creations"
+    );
+}
+
+#[rstest]
+fn every_route_answers_no_key_and_a_revoked_key_with_the_same_401(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let revoked = app.key(Role::Owner, "full");
+    let id = app.get("/api/v1/keys?sort=created_at&order=desc").send().body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.delete(&format!("/api/v1/keys/{id}")).send().status, 200);
+    let redacted = |r: &Resp| {
+        let mut b = r.body.clone();
+        b["error"]["request_id"] = json!("-");
+        (r.status, b, r.header("content-type").map(str::to_owned))
+    };
+    for e in endpoints() {
+        let path = concrete(e.path);
+        let none = app.req(e.method.as_str(), &path).no_key().json(json!({})).send();
+        let old = app.req(e.method.as_str(), &path).key(&revoked).json(json!({})).send();
+        none.assert_error(401, "UNAUTHORIZED");
+        assert_eq!(redacted(&none), redacted(&old), "{} {path}", e.method);
+    }
+}
