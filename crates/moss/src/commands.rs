@@ -382,6 +382,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         keep_alive: Duration::from_secs(args.keep_alive),
         client_timeout: Duration::from_secs(args.client_timeout),
         trusted_proxies: args.trusted_proxies.parse().map_err(CliError::usage)?,
+        handle_signals: true,
     };
     let pool = PoolSettings {
         size: args.db_pool_size,

@@ -34,6 +34,8 @@ pub struct ServerSettings {
     pub client_timeout: Duration,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// Stop gracefully on SIGTERM and SIGINT (off for servers embedded in tests).
+    pub handle_signals: bool,
 }
 
 impl Default for ServerSettings {
@@ -47,6 +49,7 @@ impl Default for ServerSettings {
             keep_alive: Duration::from_secs(5),
             client_timeout: Duration::from_secs(5),
             trusted_proxies: TrustedProxies::default(),
+            handle_signals: true,
         }
     }
 }
@@ -65,7 +68,9 @@ pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSetti
         request_timeout: settings.request_timeout,
         trusted_proxies: Arc::new(settings.trusted_proxies),
     };
+    // actix stops gracefully on SIGTERM only (SIGINT drops in-flight requests); we handle both.
     let mut server = HttpServer::new(move || moss_http::app(state.clone()))
+        .disable_signals()
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .keep_alive(settings.keep_alive)
         .client_request_timeout(settings.client_timeout)
@@ -75,7 +80,40 @@ pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSetti
         server = server.workers(settings.workers);
     }
     actix_web::rt::spawn(cleanup_loop(store, limits));
-    Ok(server.run())
+    let server = server.run();
+    if settings.handle_signals {
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            handle.stop(true).await;
+        });
+    }
+    Ok(server)
+}
+
+/// Resolves on the first SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops gracefully");
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }
 
 /// Every [`PURGE_EVERY`], for as long as the server runs: deletes expired idempotency records

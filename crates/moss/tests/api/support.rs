@@ -65,6 +65,7 @@ impl Default for Options {
         };
         // Many tests send bad keys on purpose; the per-IP limit has tests of its own.
         settings.rate_limits.auth_failure_rps = 100_000;
+        settings.handle_signals = false;
         Self { settings, store: None }
     }
 }
