@@ -17,6 +17,8 @@ pub mod id;
 pub mod idempotency;
 pub mod key;
 pub mod page;
+#[cfg(test)]
+mod properties;
 pub mod store;
 pub mod tag;
 #[cfg(any(test, feature = "mocks"))]

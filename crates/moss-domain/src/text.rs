@@ -128,8 +128,9 @@ impl HttpUrl {
         }
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        // A colon inside `[...]` belongs to an IPv6 address, not to a port.
         let host = match host_port.rsplit_once(':') {
-            Some((h, port)) if !h.ends_with(']') || host_port.starts_with('[') => {
+            Some((h, port)) if !host_port.starts_with('[') || h.ends_with(']') => {
                 if !port.is_empty() && port.parse::<u16>().is_err() {
                     return Err(invalid());
                 }
@@ -307,22 +308,33 @@ pub fn check_custom_fields(field: &str, map: &BTreeMap<String, Value>) -> Result
     errors.finish()
 }
 
-/// The words of a full-text query: lower-cased runs of letters and digits. Punctuation and
-/// search operators are separators, so no query can be malformed.
-pub fn search_words(q: &str) -> Vec<String> {
-    q.to_lowercase()
+/// Most words of a full-text query that are used (the rest are ignored).
+pub const MAX_QUERY_WORDS: usize = 32;
+
+/// Lower-cased runs of letters and digits; everything else separates words.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(32)
         .map(str::to_owned)
         .collect()
 }
 
-/// The text a record is searched by: its fields' words, lower-cased, separated by spaces.
+/// The words of a full-text query: lower-cased runs of letters and digits, at most
+/// [`MAX_QUERY_WORDS`]. Punctuation and search operators are separators, so no query can be
+/// malformed.
+pub fn search_words(q: &str) -> Vec<String> {
+    let mut words = words(q);
+    words.truncate(MAX_QUERY_WORDS);
+    words
+}
+
+/// The text a record is searched by: every word of its fields (not capped like a query's),
+/// lower-cased, separated by spaces.
 pub fn search_document<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     let mut doc = String::new();
     for part in parts.into_iter().flatten() {
-        for word in search_words(part) {
+        for word in words(part) {
             if !doc.is_empty() {
                 doc.push(' ');
             }
@@ -376,6 +388,12 @@ mod tests {
     #[case("HTTPS://EXAMPLE.COM/Path", true)]
     #[case("https://[::1]:443/", true)]
     #[case("https://user@example.com/", true)]
+    #[case("https://[::1]/", true)]
+    #[case("http://[::]", true)]
+    #[case("https://[2001:db8::1]:8443/x", true)]
+    #[case("https://[::1]x/", false)]
+    #[case("https://[::1]:x/", false)]
+    #[case("https://[::1/", false)]
     #[case("ftp://example.com", false)]
     #[case("javascript:alert(1)", false)]
     #[case("https://", false)]
@@ -447,6 +465,15 @@ mod tests {
     #[case("jane@acme.com", vec!["jane", "acme", "com"])]
     fn search_words_are_plain_lowercase_words(#[case] q: &str, #[case] words: Vec<&str>) {
         assert_eq!(search_words(q), words);
+    }
+
+    #[test]
+    fn a_record_is_searchable_by_every_word_but_a_query_uses_at_most_32() {
+        let notes: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        let notes = notes.join(" ");
+        let doc = search_document([Some("Jane"), Some(notes.as_str())]);
+        assert!(doc.ends_with(" w39"), "{doc}");
+        assert_eq!(search_words(&notes).len(), MAX_QUERY_WORDS);
     }
 
     #[test]

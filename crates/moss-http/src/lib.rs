@@ -14,6 +14,8 @@ pub mod error;
 pub mod input;
 pub mod middleware;
 pub mod mutation;
+#[cfg(test)]
+mod properties;
 pub mod ratelimit;
 pub mod respond;
 pub mod routes;

@@ -8,7 +8,8 @@ use crate::error::ApiError;
 use crate::input::{PAGINATION, Query};
 use crate::{dto, respond};
 
-const PARAMS: [&str; 10] = [
+/// Query parameters of the audit log list.
+pub(crate) const PARAMS: [&str; 10] = [
     PAGINATION[0],
     PAGINATION[1],
     PAGINATION[2],

@@ -16,7 +16,8 @@ use crate::mutation::Mutation;
 use crate::{dto, respond};
 use serde_json::Value;
 
-const PARAMS: [&str; 7] = [
+/// Query parameters of the companies list.
+pub(crate) const PARAMS: [&str; 7] = [
     PAGINATION[0],
     PAGINATION[1],
     PAGINATION[2],

@@ -6,6 +6,8 @@ mod companies;
 mod contacts;
 mod health;
 mod keys;
+#[cfg(test)]
+mod properties;
 mod tags;
 mod workspaces;
 
