@@ -96,8 +96,8 @@ pub struct ServeArgs {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "MOSS_WORKERS", default_value_t = 0)]
     pub workers: usize,
-    /// Seconds an Idempotency-Key's answer is kept for replays (at least 86400, 24 hours).
-    #[arg(long, env = "MOSS_IDEMPOTENCY_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(86_400..))]
+    /// Seconds an Idempotency-Key's answer is kept for replays (86400, 24 hours, to 315360000, 10 years).
+    #[arg(long, env = "MOSS_IDEMPOTENCY_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(86_400..=315_360_000))]
     pub idempotency_ttl: u64,
     /// Sustained requests per second per API key (per instance).
     #[arg(long, env = "MOSS_RATE_LIMIT_RPS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]

@@ -257,3 +257,29 @@ fn every_route_answers_no_key_and_a_revoked_key_with_the_same_401(#[values(SQLIT
         assert_eq!(redacted(&none), redacted(&old), "{} {path}", e.method);
     }
 }
+
+#[rstest]
+fn every_mutating_route_refuses_a_valid_request_from_a_read_only_key_and_changes_nothing(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let read_only = app.key(Role::Owner, "read_only");
+    let audit_total = || app.get("/api/v1/audit-logs").send().body["meta"]["total"].as_u64().unwrap();
+    for e in endpoints().into_iter().filter(|e| e.permission.is_write()) {
+        let (path, body) = sample(&app, e.method.as_str(), e.path);
+        let send = |key: &str| {
+            let r = app.req(e.method.as_str(), &path).key(key);
+            match &body {
+                Some(b) => r.json(b.clone()).send(),
+                None => r.send(),
+            }
+        };
+        let before = audit_total();
+        send(&read_only).assert_error(403, "FORBIDDEN");
+        assert_eq!(audit_total(), before, "{} {path}: a refused request writes nothing", e.method);
+        // The very same request from a full key succeeds: the record was untouched.
+        let ok = send(&app.owner_key);
+        assert!(ok.status == 200 || ok.status == 201, "{} {path}: {}", e.method, ok.text);
+        assert_eq!(audit_total(), before + 1);
+    }
+}
