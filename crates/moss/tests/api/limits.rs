@@ -273,3 +273,46 @@ fn a_request_running_past_the_timeout_is_answered_503_in_the_envelope() {
     assert_eq!(r.header("retry-after"), Some("1"));
     assert_eq!(r.header("content-type"), Some("application/json"));
 }
+
+#[rstest]
+fn an_exhausted_pool_answers_503_within_the_checkout_timeout(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let mut options = Options::default();
+    options.store = Some(Box::new(|db| {
+        moss_store_diesel::DieselStore::new(
+            db.url().clone(),
+            PoolSettings {
+                size: 1,
+                timeout: Duration::from_secs(1),
+            },
+        )
+    }));
+    let Some(app) = TestApp::start_with(backend, options) else {
+        return;
+    };
+    assert_eq!(app.get("/api/v1/contacts").send().status, 200);
+    // Hold the pool's only connection for a while.
+    let store = app.diesel.clone();
+    let holder = std::thread::spawn(move || {
+        use moss_domain::Store;
+        store.run(moss_domain::Mode::Read, &mut |_| {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(())
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let r = app.get("/api/v1/contacts").send();
+    let took = started.elapsed();
+    r.assert_error(503, "INTERNAL_ERROR");
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(2500),
+        "{took:?}"
+    );
+    holder.join().unwrap().unwrap();
+    assert_eq!(
+        app.get("/api/v1/contacts").send().status,
+        200,
+        "service resumes once a connection is free"
+    );
+}
