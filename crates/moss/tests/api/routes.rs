@@ -264,7 +264,11 @@ fn every_mutating_route_refuses_a_valid_request_from_a_read_only_key_and_changes
 ) {
     let Some(app) = TestApp::start(backend) else { return };
     let read_only = app.key(Role::Owner, "read_only");
-    let audit_total = || app.get("/api/v1/audit-logs").send().body["meta"]["total"].as_u64().unwrap();
+    let audit_total = || {
+        app.get("/api/v1/audit-logs").send().body["meta"]["total"]
+            .as_u64()
+            .unwrap()
+    };
     for e in endpoints().into_iter().filter(|e| e.permission.is_write()) {
         let (path, body) = sample(&app, e.method.as_str(), e.path);
         let send = |key: &str| {
@@ -276,7 +280,12 @@ fn every_mutating_route_refuses_a_valid_request_from_a_read_only_key_and_changes
         };
         let before = audit_total();
         send(&read_only).assert_error(403, "FORBIDDEN");
-        assert_eq!(audit_total(), before, "{} {path}: a refused request writes nothing", e.method);
+        assert_eq!(
+            audit_total(),
+            before,
+            "{} {path}: a refused request writes nothing",
+            e.method
+        );
         // The very same request from a full key succeeds: the record was untouched.
         let ok = send(&app.owner_key);
         assert!(ok.status == 200 || ok.status == 201, "{} {path}: {}", e.method, ok.text);
