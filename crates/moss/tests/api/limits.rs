@@ -276,16 +276,18 @@ fn a_request_running_past_the_timeout_is_answered_503_in_the_envelope() {
 
 #[rstest]
 fn an_exhausted_pool_answers_503_within_the_checkout_timeout(#[values(SQLITE, POSTGRES)] backend: Backend) {
-    let mut options = Options::default();
-    options.store = Some(Box::new(|db| {
-        moss_store_diesel::DieselStore::new(
-            db.url().clone(),
-            PoolSettings {
-                size: 1,
-                timeout: Duration::from_secs(1),
-            },
-        )
-    }));
+    let options = Options {
+        store: Some(Box::new(|db| {
+            moss_store_diesel::DieselStore::new(
+                db.url().clone(),
+                PoolSettings {
+                    size: 1,
+                    timeout: Duration::from_secs(1),
+                },
+            )
+        })),
+        ..Options::default()
+    };
     let Some(app) = TestApp::start_with(backend, options) else {
         return;
     };
