@@ -318,3 +318,46 @@ fn an_exhausted_pool_answers_503_within_the_checkout_timeout(#[values(SQLITE, PO
         "service resumes once a connection is free"
     );
 }
+
+#[test]
+fn slow_clients_and_idle_connections_are_cut_off() {
+    let mut options = Options::default();
+    options.settings.client_timeout = Duration::from_secs(1);
+    options.settings.keep_alive = Duration::from_secs(1);
+    let Some(app) = TestApp::start_with(SQLITE, options) else {
+        return;
+    };
+    let addr = app.base.trim_start_matches("http://").to_owned();
+
+    // A client that never finishes its request head is answered 408 and disconnected.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    slow.write_all(b"GET /api/v1/contacts HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    let _ = slow.read_to_string(&mut answer);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // An idle keep-alive connection is closed after the keep-alive time.
+    let mut idle = TcpStream::connect(&addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-API-Key: {}\r\n\r\n",
+        app.owner_key
+    );
+    idle.write_all(request.as_bytes()).unwrap();
+    let mut buf = [0u8; 4096];
+    let n = idle.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let started = Instant::now();
+    let closed = loop {
+        match idle.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(_) => break false,
+        }
+    };
+    assert!(closed, "the server closes the idle connection");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
