@@ -1,5 +1,6 @@
 //! Wire forms: how each record is rendered, and how each body is read into domain input.
-//! Every record always has the same keys; absent values are `null`.
+//! Every record always has the same keys; absent values are `null`. Records are rendered
+//! through the [`crate::wire`] structs, which the OpenAPI document describes.
 
 use moss_domain::audit::AuditEntry;
 use moss_domain::company::{Company, CompanyInput, CompanyPatch};
@@ -9,112 +10,124 @@ use moss_domain::tag::TagCount;
 use moss_domain::text::TagName;
 use moss_domain::time::{Timestamp, to_rfc3339};
 use moss_domain::workspace::{Member, Workspace};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 use crate::input::{Body, to_json};
+use crate::wire::{self, to_value};
 
-fn time(t: &Timestamp) -> Value {
-    json!(to_rfc3339(t))
+fn time(t: &Timestamp) -> String {
+    to_rfc3339(t)
 }
 
-fn opt_time(t: Option<&Timestamp>) -> Value {
-    t.map_or(Value::Null, time)
+fn opt_time(t: Option<&Timestamp>) -> Option<String> {
+    t.map(time)
 }
 
-fn tags(list: &[TagName]) -> Value {
-    json!(list.iter().map(TagName::as_str).collect::<Vec<_>>())
+fn tags(list: &[TagName]) -> Vec<String> {
+    list.iter().map(|t| t.as_str().to_owned()).collect()
 }
 
-fn object(map: &std::collections::BTreeMap<String, moss_domain::value::Value>) -> Value {
-    Value::Object(map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+fn object(map: &std::collections::BTreeMap<String, moss_domain::value::Value>) -> Map<String, Value> {
+    map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()
 }
 
 /// A workspace.
 pub fn workspace(w: &Workspace) -> Value {
-    json!({
-        "id": w.id.to_string(),
-        "name": w.name,
-        "slug": w.slug.as_str(),
-        "created_at": time(&w.created_at),
-        "updated_at": time(&w.updated_at),
+    to_value(&wire::Workspace {
+        id: w.id.to_string(),
+        name: w.name.clone(),
+        slug: w.slug.as_str().to_owned(),
+        created_at: time(&w.created_at),
+        updated_at: time(&w.updated_at),
     })
 }
 
 /// A member.
 pub fn member(m: &Member) -> Value {
-    json!({
-        "id": m.id.to_string(),
-        "email": m.email.as_str(),
-        "name": m.name,
-        "role": m.role.as_str(),
-        "created_at": time(&m.created_at),
-        "updated_at": time(&m.updated_at),
+    to_value(&wire::Member {
+        id: m.id.to_string(),
+        email: m.email.as_str().to_owned(),
+        name: m.name.clone(),
+        role: m.role.as_str().to_owned(),
+        created_at: time(&m.created_at),
+        updated_at: time(&m.updated_at),
     })
+}
+
+fn api_key_record(k: &ApiKey) -> wire::ApiKey {
+    wire::ApiKey {
+        id: k.id.to_string(),
+        name: k.name.clone(),
+        scope: k.scope.as_str().to_owned(),
+        prefix: k.prefix.clone(),
+        member_id: k.member_id.to_string(),
+        expires_at: opt_time(k.expires_at.as_ref()),
+        last_used_at: opt_time(k.last_used_at.as_ref()),
+        created_at: time(&k.created_at),
+    }
 }
 
 /// An API key (never its secret).
 pub fn api_key(k: &ApiKey) -> Value {
-    json!({
-        "id": k.id.to_string(),
-        "name": k.name,
-        "scope": k.scope.as_str(),
-        "prefix": k.prefix,
-        "member_id": k.member_id.to_string(),
-        "expires_at": opt_time(k.expires_at.as_ref()),
-        "last_used_at": opt_time(k.last_used_at.as_ref()),
-        "created_at": time(&k.created_at),
-    })
+    to_value(&api_key_record(k))
 }
 
 /// A newly created API key: the record plus `key`, the secret, shown this once.
 /// `None` renders `"key": null`, as stored for replays.
 pub fn created_api_key(k: &ApiKey, secret: Option<&str>) -> Value {
-    let mut v = api_key(k);
-    if let Value::Object(map) = &mut v {
-        map.insert("key".into(), json!(secret));
-    }
-    v
+    to_value(&wire::CreatedApiKey {
+        record: api_key_record(k),
+        key: secret.map(str::to_owned),
+    })
 }
 
 /// A contact.
 pub fn contact(c: &Contact) -> Value {
-    json!({
-        "id": c.id.to_string(),
-        "first_name": c.first_name,
-        "last_name": c.last_name,
-        "email": c.email.as_ref().map(|e| e.as_str()),
-        "phone": c.phone,
-        "title": c.title,
-        "linkedin_url": c.linkedin_url.as_ref().map(|u| u.as_str()),
-        "company_id": c.company_id.map(|id| id.to_string()),
-        "notes": c.notes,
-        "tags": tags(&c.tags),
-        "custom_fields": object(&c.custom_fields),
-        "created_at": time(&c.created_at),
-        "updated_at": time(&c.updated_at),
+    to_value(&wire::Contact {
+        id: c.id.to_string(),
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+        phone: c.phone.clone(),
+        title: c.title.clone(),
+        linkedin_url: c.linkedin_url.as_ref().map(|u| u.as_str().to_owned()),
+        company_id: c.company_id.map(|id| id.to_string()),
+        notes: c.notes.clone(),
+        tags: tags(&c.tags),
+        custom_fields: object(&c.custom_fields),
+        created_at: time(&c.created_at),
+        updated_at: time(&c.updated_at),
     })
 }
 
 /// A company.
 pub fn company(c: &Company) -> Value {
-    json!({
-        "id": c.id.to_string(),
-        "name": c.name,
-        "domain": c.domain.as_ref().map(|d| d.as_str()),
-        "industry": c.industry,
-        "website": c.website.as_ref().map(|u| u.as_str()),
-        "phone": c.phone,
-        "notes": c.notes,
-        "tags": tags(&c.tags),
-        "custom_fields": object(&c.custom_fields),
-        "created_at": time(&c.created_at),
-        "updated_at": time(&c.updated_at),
+    to_value(&wire::Company {
+        id: c.id.to_string(),
+        name: c.name.clone(),
+        domain: c.domain.as_ref().map(|d| d.as_str().to_owned()),
+        industry: c.industry.clone(),
+        website: c.website.as_ref().map(|u| u.as_str().to_owned()),
+        phone: c.phone.clone(),
+        notes: c.notes.clone(),
+        tags: tags(&c.tags),
+        custom_fields: object(&c.custom_fields),
+        created_at: time(&c.created_at),
+        updated_at: time(&c.updated_at),
     })
 }
 
 /// A tag with its count.
 pub fn tag(t: &TagCount) -> Value {
-    json!({ "name": t.name, "count": t.count })
+    to_value(&wire::Tag {
+        name: t.name.clone(),
+        count: t.count,
+    })
+}
+
+/// Reads an API key create body: `name`, `scope`, `expires_at`.
+pub fn key_input(b: &mut Body) -> (Option<String>, Option<String>, Option<String>) {
+    (b.string("name"), b.string("scope"), b.string("expires_at"))
 }
 
 /// Reads a contact create body.
@@ -179,16 +192,16 @@ pub fn company_patch(b: &mut Body) -> CompanyPatch {
 
 /// An audit entry.
 pub fn audit_entry(e: &AuditEntry) -> Value {
-    json!({
-        "id": e.id.to_string(),
-        "event_type": e.event_type,
-        "target_type": e.target_type,
-        "target_id": e.target_id,
-        "actor_type": e.actor_type,
-        "actor_id": e.actor_id,
-        "request_id": e.request_id,
-        "ip": e.ip,
-        "metadata": object(&e.metadata),
-        "created_at": time(&e.created_at),
+    to_value(&wire::AuditEntry {
+        id: e.id.to_string(),
+        event_type: e.event_type.clone(),
+        target_type: e.target_type.clone(),
+        target_id: e.target_id.clone(),
+        actor_type: e.actor_type.clone(),
+        actor_id: e.actor_id.clone(),
+        request_id: e.request_id.clone(),
+        ip: e.ip.clone(),
+        metadata: object(&e.metadata),
+        created_at: time(&e.created_at),
     })
 }

@@ -3,7 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use moss_domain::{DomainError, FieldError};
-use serde_json::json;
+
+use crate::wire::{ErrorBody, ErrorEnvelope, FieldDetail, to_value};
 
 /// An error answer in the envelope. The request id is added by the middleware.
 #[derive(Debug, Clone)]
@@ -129,18 +130,21 @@ impl ApiError {
 
     /// The JSON body, with the request id.
     pub fn body(&self, request_id: &str) -> serde_json::Value {
-        let mut error = serde_json::Map::new();
-        error.insert("code".into(), json!(self.code));
-        error.insert("message".into(), json!(self.message));
-        if let Some(details) = &self.details {
-            let list: Vec<_> = details
-                .iter()
-                .map(|d| json!({"field": d.field, "message": d.message}))
-                .collect();
-            error.insert("details".into(), json!(list));
-        }
-        error.insert("request_id".into(), json!(request_id));
-        json!({ "error": error })
+        to_value(&ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                details: self.details.as_ref().map(|list| {
+                    list.iter()
+                        .map(|d| FieldDetail {
+                            field: d.field.clone(),
+                            message: d.message.clone(),
+                        })
+                        .collect()
+                }),
+                request_id: request_id.to_owned(),
+            },
+        })
     }
 }
 

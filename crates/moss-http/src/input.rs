@@ -372,6 +372,12 @@ impl Body {
         }
     }
 
+    /// The field names read so far (the OpenAPI body schemas are checked against them).
+    #[cfg(test)]
+    pub(crate) fn read_fields(&self) -> std::collections::BTreeSet<String> {
+        self.known.iter().map(|s| (*s).to_owned()).collect()
+    }
+
     /// Whether a type error was recorded (the domain parse may then be skipped).
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()

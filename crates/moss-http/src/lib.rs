@@ -14,11 +14,13 @@ pub mod error;
 pub mod input;
 pub mod middleware;
 pub mod mutation;
+pub mod openapi;
 #[cfg(test)]
 mod properties;
 pub mod ratelimit;
 pub mod respond;
 pub mod routes;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -75,6 +77,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::PathConfig::default().error_handler(|_, _| ApiError::not_found("Resource not found.").into()),
             );
         routes::register(cfg);
+        openapi::register(cfg);
     }
 }
 

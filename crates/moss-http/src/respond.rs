@@ -6,6 +6,8 @@ use moss_domain::Page;
 use moss_domain::idempotency::{Rendered, StoredResponse};
 use serde_json::{Value, json};
 
+use crate::wire::{ListMeta, to_value};
+
 /// 200 `{"data": data}`.
 pub fn one(data: Value) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "data": data }))
@@ -29,10 +31,13 @@ pub fn deleted() -> HttpResponse {
 pub fn list<T>(page: Page<T>, page_no: u32, per_page: u32, render: impl Fn(&T) -> Value) -> HttpResponse {
     let total_pages = page.total_pages(per_page);
     let data: Vec<Value> = page.items.iter().map(render).collect();
-    HttpResponse::Ok().json(json!({
-        "data": data,
-        "meta": { "page": page_no, "per_page": per_page, "total": page.total, "total_pages": total_pages }
-    }))
+    let meta = ListMeta {
+        page: page_no,
+        per_page,
+        total: page.total,
+        total_pages,
+    };
+    HttpResponse::Ok().json(json!({ "data": data, "meta": to_value(&meta) }))
 }
 
 /// The answer of a mutation: `{"data": data}` with a status and optional `Location`.

@@ -38,6 +38,8 @@ pub enum Command {
     /// Read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the OpenAPI 3.1 document of the API (as served at /api/v1/openapi.json).
+    Openapi,
 }
 
 /// `moss audit ...`.

@@ -127,6 +127,10 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Member(cmd) => member(&cli.database_url, cli.json, cmd),
         Command::Key(cmd) => key(&cli.database_url, cli.json, cmd),
         Command::Audit(cmd) => audit(&cli.database_url, cli.json, cmd),
+        Command::Openapi => {
+            print!("{}", moss_http::openapi::document_json());
+            Ok(())
+        }
     }
 }
 

@@ -26,9 +26,7 @@ pub async fn list(caller: Caller<OwnerRead>, req: HttpRequest) -> Result<HttpRes
 /// shows `"key": null`).
 pub async fn create(m: Mutation<OwnerWrite>) -> Result<HttpResponse, ApiError> {
     let mut b = m.json()?;
-    let name = b.string("name");
-    let scope = b.string("scope");
-    let expires_at = b.string("expires_at");
+    let (name, scope, expires_at) = dto::key_input(&mut b);
     let parsed = NewKey::parse(
         name.as_deref().unwrap_or(""),
         scope.as_deref(),

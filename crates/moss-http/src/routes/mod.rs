@@ -14,8 +14,16 @@ mod workspaces;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, Route, web};
 use moss_domain::Permission;
+use moss_domain::audit::AuditSort;
+use moss_domain::company::CompanySort;
+use moss_domain::contact::ContactSort;
+use moss_domain::key::KeySort;
+use moss_domain::page::SortField;
+use moss_domain::tag::TagSort;
+use moss_domain::workspace::{MemberSort, WorkspaceSort};
 
 use crate::error::ApiError;
+use crate::input::PAGINATION;
 
 /// Every path is under this prefix.
 pub const PREFIX: &str = "/api/v1";
@@ -31,53 +39,328 @@ pub struct Endpoint {
     pub permission: Permission,
     /// Builds the actix route.
     pub route: fn() -> Route,
+    /// What the OpenAPI document says about it ([`crate::openapi`]).
+    pub doc: Doc,
 }
 
-fn ep(method: Method, path: &'static str, permission: Permission, route: fn() -> Route) -> Endpoint {
+/// The documentation of an endpoint beyond its method, path and permission, which
+/// [`crate::openapi::document`] turns into an operation (statuses, headers and errors follow
+/// from the method, the path and the permission).
+#[derive(Debug, Clone)]
+pub struct Doc {
+    /// `operationId`.
+    pub operation_id: &'static str,
+    /// One line for a person.
+    pub summary: &'static str,
+    /// The group it is listed under.
+    pub tag: &'static str,
+    /// The list query (paging, sorting, filters), or `None` when the route takes no query.
+    pub list: Option<ListDoc>,
+    /// The request body's schema (a [`crate::wire`] type's name), if it reads one.
+    pub body: Option<&'static str>,
+    /// The success answer.
+    pub answer: Answer,
+}
+
+/// The query of a list route.
+#[derive(Debug, Clone)]
+pub struct ListDoc {
+    /// The sort allow-list (the domain's `SortField::ALL`).
+    pub sorts: Vec<&'static str>,
+    /// The sort used when none is asked for.
+    pub default_sort: &'static str,
+    /// Filter parameters: the route's own parameter list less the paging ones.
+    pub filters: Vec<&'static str>,
+}
+
+/// A route's success answer; the names are [`crate::wire`] types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// 200 `{"data": record}`.
+    One(&'static str),
+    /// 201 `{"data": record}`; `location` when the record has a GET route.
+    Created {
+        /// The record's schema.
+        schema: &'static str,
+        /// Whether a `Location` header names the new record.
+        location: bool,
+    },
+    /// 200 `{"data": [records], "meta": {...}}`.
+    List(&'static str),
+    /// 200 `{"data": null}`.
+    Deleted,
+}
+
+impl Doc {
+    fn new(operation_id: &'static str, tag: &'static str, summary: &'static str, answer: Answer) -> Self {
+        Self {
+            operation_id,
+            summary,
+            tag,
+            list: None,
+            body: None,
+            answer,
+        }
+    }
+
+    fn list<S: SortField + PartialEq>(mut self, params: &[&'static str]) -> Self {
+        self.list = Some(ListDoc::of::<S>(params));
+        self
+    }
+
+    fn body(mut self, schema: &'static str) -> Self {
+        self.body = Some(schema);
+        self
+    }
+}
+
+impl ListDoc {
+    /// The query of a list sorted by `S`, accepting `params`.
+    pub fn of<S: SortField + PartialEq>(params: &[&'static str]) -> Self {
+        Self {
+            sorts: S::ALL.iter().map(|(name, _)| *name).collect(),
+            default_sort: S::ALL
+                .iter()
+                .find(|(_, s)| *s == S::DEFAULT)
+                .map_or("created_at", |(name, _)| *name),
+            filters: params.iter().copied().filter(|p| !PAGINATION.contains(p)).collect(),
+        }
+    }
+}
+
+fn ep(method: Method, path: &'static str, permission: Permission, route: fn() -> Route, doc: Doc) -> Endpoint {
     Endpoint {
         method,
         path,
         permission,
         route,
+        doc,
     }
 }
 
 /// The whole API.
 pub fn endpoints() -> Vec<Endpoint> {
+    use Answer::{Created, Deleted, List, One};
     use Permission::{OwnerRead, OwnerWrite, Read, Write};
+    let company_contacts: Vec<&'static str> = contacts::PARAMS
+        .iter()
+        .copied()
+        .filter(|p| *p != "company_id")
+        .collect();
     vec![
-        ep(Method::GET, "/workspaces", Read, || web::get().to(workspaces::list)),
-        ep(Method::GET, "/workspaces/members", Read, || {
-            web::get().to(workspaces::members)
-        }),
-        ep(Method::GET, "/keys", OwnerRead, || web::get().to(keys::list)),
-        ep(Method::POST, "/keys", OwnerWrite, || web::post().to(keys::create)),
-        ep(Method::DELETE, "/keys/{id}", OwnerWrite, || {
-            web::delete().to(keys::revoke)
-        }),
-        ep(Method::GET, "/contacts", Read, || web::get().to(contacts::list)),
-        ep(Method::POST, "/contacts", Write, || web::post().to(contacts::create)),
-        ep(Method::GET, "/contacts/{id}", Read, || web::get().to(contacts::get)),
-        ep(Method::PATCH, "/contacts/{id}", Write, || {
-            web::patch().to(contacts::update)
-        }),
-        ep(Method::DELETE, "/contacts/{id}", Write, || {
-            web::delete().to(contacts::delete)
-        }),
-        ep(Method::GET, "/companies", Read, || web::get().to(companies::list)),
-        ep(Method::POST, "/companies", Write, || web::post().to(companies::create)),
-        ep(Method::GET, "/companies/{id}", Read, || web::get().to(companies::get)),
-        ep(Method::PATCH, "/companies/{id}", Write, || {
-            web::patch().to(companies::update)
-        }),
-        ep(Method::DELETE, "/companies/{id}", Write, || {
-            web::delete().to(companies::delete)
-        }),
-        ep(Method::GET, "/companies/{id}/contacts", Read, || {
-            web::get().to(companies::contacts)
-        }),
-        ep(Method::GET, "/tags", Read, || web::get().to(tags::list)),
-        ep(Method::GET, "/audit-logs", OwnerRead, || web::get().to(audit::list)),
+        ep(
+            Method::GET,
+            "/workspaces",
+            Read,
+            || web::get().to(workspaces::list),
+            Doc::new(
+                "listWorkspaces",
+                "Workspaces",
+                "The caller's workspace, as a one-item list.",
+                List("Workspace"),
+            )
+            .list::<WorkspaceSort>(&PAGINATION),
+        ),
+        ep(
+            Method::GET,
+            "/workspaces/members",
+            Read,
+            || web::get().to(workspaces::members),
+            Doc::new(
+                "listMembers",
+                "Workspaces",
+                "The members of the caller's workspace.",
+                List("Member"),
+            )
+            .list::<MemberSort>(&PAGINATION),
+        ),
+        ep(
+            Method::GET,
+            "/keys",
+            OwnerRead,
+            || web::get().to(keys::list),
+            Doc::new(
+                "listKeys",
+                "API keys",
+                "The workspace's active API keys (owner only).",
+                List("ApiKey"),
+            )
+            .list::<KeySort>(&PAGINATION),
+        ),
+        ep(
+            Method::POST,
+            "/keys",
+            OwnerWrite,
+            || web::post().to(keys::create),
+            Doc::new(
+                "createKey",
+                "API keys",
+                "Creates a key for the calling member; the answer shows the secret once (owner only).",
+                Created {
+                    schema: "CreatedApiKey",
+                    location: false,
+                },
+            )
+            .body("KeyCreate"),
+        ),
+        ep(
+            Method::DELETE,
+            "/keys/{id}",
+            OwnerWrite,
+            || web::delete().to(keys::revoke),
+            Doc::new(
+                "revokeKey",
+                "API keys",
+                "Revokes a key; it is refused from then on (owner only).",
+                Deleted,
+            ),
+        ),
+        ep(
+            Method::GET,
+            "/contacts",
+            Read,
+            || web::get().to(contacts::list),
+            Doc::new("listContacts", "Contacts", "Lists contacts.", List("Contact"))
+                .list::<ContactSort>(&contacts::PARAMS),
+        ),
+        ep(
+            Method::POST,
+            "/contacts",
+            Write,
+            || web::post().to(contacts::create),
+            Doc::new(
+                "createContact",
+                "Contacts",
+                "Creates a contact.",
+                Created {
+                    schema: "Contact",
+                    location: true,
+                },
+            )
+            .body("ContactCreate"),
+        ),
+        ep(
+            Method::GET,
+            "/contacts/{id}",
+            Read,
+            || web::get().to(contacts::get),
+            Doc::new("getContact", "Contacts", "Reads a contact.", One("Contact")),
+        ),
+        ep(
+            Method::PATCH,
+            "/contacts/{id}",
+            Write,
+            || web::patch().to(contacts::update),
+            Doc::new(
+                "updateContact",
+                "Contacts",
+                "Changes the fields sent; null clears an optional field.",
+                One("Contact"),
+            )
+            .body("ContactUpdate"),
+        ),
+        ep(
+            Method::DELETE,
+            "/contacts/{id}",
+            Write,
+            || web::delete().to(contacts::delete),
+            Doc::new("deleteContact", "Contacts", "Deletes a contact.", Deleted),
+        ),
+        ep(
+            Method::GET,
+            "/companies",
+            Read,
+            || web::get().to(companies::list),
+            Doc::new("listCompanies", "Companies", "Lists companies.", List("Company"))
+                .list::<CompanySort>(&companies::PARAMS),
+        ),
+        ep(
+            Method::POST,
+            "/companies",
+            Write,
+            || web::post().to(companies::create),
+            Doc::new(
+                "createCompany",
+                "Companies",
+                "Creates a company.",
+                Created {
+                    schema: "Company",
+                    location: true,
+                },
+            )
+            .body("CompanyCreate"),
+        ),
+        ep(
+            Method::GET,
+            "/companies/{id}",
+            Read,
+            || web::get().to(companies::get),
+            Doc::new("getCompany", "Companies", "Reads a company.", One("Company")),
+        ),
+        ep(
+            Method::PATCH,
+            "/companies/{id}",
+            Write,
+            || web::patch().to(companies::update),
+            Doc::new(
+                "updateCompany",
+                "Companies",
+                "Changes the fields sent; null clears an optional field.",
+                One("Company"),
+            )
+            .body("CompanyUpdate"),
+        ),
+        ep(
+            Method::DELETE,
+            "/companies/{id}",
+            Write,
+            || web::delete().to(companies::delete),
+            Doc::new(
+                "deleteCompany",
+                "Companies",
+                "Deletes a company; its contacts stay, with company_id cleared.",
+                Deleted,
+            ),
+        ),
+        ep(
+            Method::GET,
+            "/companies/{id}/contacts",
+            Read,
+            || web::get().to(companies::contacts),
+            Doc::new(
+                "listCompanyContacts",
+                "Companies",
+                "Lists the company's contacts, like /contacts.",
+                List("Contact"),
+            )
+            .list::<ContactSort>(&company_contacts),
+        ),
+        ep(
+            Method::GET,
+            "/tags",
+            Read,
+            || web::get().to(tags::list),
+            Doc::new(
+                "listTags",
+                "Tags",
+                "The workspace's tags with their counts.",
+                List("Tag"),
+            )
+            .list::<TagSort>(&PAGINATION),
+        ),
+        ep(
+            Method::GET,
+            "/audit-logs",
+            OwnerRead,
+            || web::get().to(audit::list),
+            Doc::new(
+                "listAuditLogs",
+                "Audit log",
+                "The workspace's audit entries, newest first (owner only).",
+                List("AuditEntry"),
+            )
+            .list::<AuditSort>(&audit::PARAMS),
+        ),
     ]
 }
 

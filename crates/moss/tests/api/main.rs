@@ -9,6 +9,7 @@ mod idempotency;
 mod keys;
 mod limits;
 mod lists;
+mod openapi;
 mod routes;
 mod support;
 mod tenancy;

@@ -1,0 +1,613 @@
+//! The OpenAPI 3.1 document, generated from the code: one operation per entry of the route
+//! table ([`crate::routes::endpoints`]), with the schemas of the [`crate::wire`] types the
+//! bodies are serialized from. Served at `GET /api/v1/openapi.json` and written by
+//! `moss openapi` (committed as `docs/openapi.json`).
+
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use moss_domain::Permission;
+use moss_domain::page::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ArrayBuilder, Components, ComponentsBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr, Required, SchemaFormat,
+};
+
+use crate::routes::{Answer, Endpoint, ListDoc, PREFIX, endpoints};
+use crate::wire::{self, schema_ref};
+
+/// Where the document is served (no key needed).
+pub const SPEC_PATH: &str = "/api/v1/openapi.json";
+/// Where the docs page is served.
+pub const DOCS_PATH: &str = "/docs";
+
+/// The name of the security scheme.
+const API_KEY: &str = "ApiKey";
+/// The media type of every body.
+const JSON: &str = "application/json";
+
+/// The whole document.
+pub fn document() -> OpenApi {
+    let mut paths = Paths::new();
+    let mut tags: Vec<&'static str> = Vec::new();
+    for e in endpoints() {
+        if !tags.contains(&e.doc.tag) {
+            tags.push(e.doc.tag);
+        }
+        paths.add_path_operation(
+            format!("{PREFIX}{}", e.path),
+            vec![http_method(&e.method)],
+            operation(&e),
+        );
+    }
+    let info = InfoBuilder::new()
+        .title("Moss CRM API")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(
+            "The Moss CRM API. Every route needs an `X-API-Key` header. Bodies are JSON; one record \
+             answers `{\"data\": {...}}`, a list `{\"data\": [...], \"meta\": {...}}`, an error \
+             `{\"error\": {...}}`. Mutations accept an `Idempotency-Key`. Rate limits are per API \
+             key and per server instance.",
+        ))
+        .build();
+    OpenApiBuilder::new()
+        .info(info)
+        .paths(paths)
+        .components(Some(components()))
+        .security(Some([requirement()]))
+        .tags(Some(tags.into_iter().map(|t| TagBuilder::new().name(t).build())))
+        .build()
+}
+
+/// The document as served and committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().content_type(JSON).body(document_json())
+}
+
+/// Registers the spec route and the docs page (neither needs a key). The page's assets ship
+/// in the binary (utoipa-swagger-ui's `vendored` Swagger UI); the online validator is off.
+pub fn register(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(SPEC_PATH).route(web::get().to(serve)));
+    cfg.service(web::resource(DOCS_PATH).route(web::get().to(|| async {
+        HttpResponse::PermanentRedirect()
+            .insert_header((actix_web::http::header::LOCATION, format!("{DOCS_PATH}/")))
+            .finish()
+    })));
+    cfg.service(web::resource(format!("{DOCS_PATH}/{BUNDLE}")).route(web::get().to(bundle)));
+    cfg.service(utoipa_swagger_ui::SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).config(swagger_config()));
+}
+
+fn swagger_config() -> utoipa_swagger_ui::Config<'static> {
+    utoipa_swagger_ui::Config::from(SPEC_PATH)
+        .validator_url("none")
+        .try_it_out_enabled(true)
+        .persist_authorization(false)
+}
+
+/// Swagger UI's script, whose built-in default `validatorUrl` names an outside host.
+const BUNDLE: &str = "swagger-ui-bundle.js";
+/// That default (a quoted string in the script), and what it is replaced with: `"none"`, as
+/// the page's configuration says too.
+const VALIDATOR_DEFAULT: (&str, &str) = ("\"https://validator.swagger.io/validator\"", "\"none\"");
+
+/// `GET /docs/swagger-ui-bundle.js`, with the online validator's default address removed, so
+/// nothing on the page can name another host even without the page's configuration.
+async fn bundle() -> HttpResponse {
+    static PATCHED: std::sync::OnceLock<Option<(String, String)>> = std::sync::OnceLock::new();
+    let patched = PATCHED.get_or_init(|| {
+        let file = utoipa_swagger_ui::serve(BUNDLE, std::sync::Arc::new(swagger_config())).ok()??;
+        let text = String::from_utf8_lossy(&file.bytes).replace(VALIDATOR_DEFAULT.0, VALIDATOR_DEFAULT.1);
+        Some((file.content_type, text))
+    });
+    match patched {
+        Some((content_type, text)) => HttpResponse::Ok()
+            .content_type(content_type.as_str())
+            .body(text.clone()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+fn http_method(m: &Method) -> HttpMethod {
+    match *m {
+        Method::POST => HttpMethod::Post,
+        Method::PUT => HttpMethod::Put,
+        Method::PATCH => HttpMethod::Patch,
+        Method::DELETE => HttpMethod::Delete,
+        Method::HEAD => HttpMethod::Head,
+        Method::OPTIONS => HttpMethod::Options,
+        _ => HttpMethod::Get,
+    }
+}
+
+fn is_mutation(m: &Method) -> bool {
+    *m == Method::POST || *m == Method::PATCH || *m == Method::DELETE
+}
+
+fn requirement() -> SecurityRequirement {
+    SecurityRequirement::new(API_KEY, Vec::<String>::new())
+}
+
+/// One operation: parameters, body, every answer.
+fn operation(e: &Endpoint) -> Operation {
+    let mutation = is_mutation(&e.method);
+    let mut op = OperationBuilder::new()
+        .operation_id(Some(e.doc.operation_id))
+        .summary(Some(e.doc.summary))
+        .tag(e.doc.tag)
+        .security(requirement());
+    for name in path_params(e.path) {
+        op = op.parameter(path_param(name, e.path));
+    }
+    if let Some(list) = &e.doc.list {
+        for p in list_params(list) {
+            op = op.parameter(p);
+        }
+    }
+    op = op.parameter(request_id_param());
+    if mutation {
+        op = op.parameter(idempotency_param());
+    }
+    if let Some(body) = e.doc.body {
+        op = op.request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(JSON, ContentBuilder::new().schema(Some(schema_ref(body))).build())
+                .build(),
+        ));
+    }
+    let (status, response) = success(e.doc.answer, mutation);
+    op = op.response(status, response);
+    let has_id = e.path.contains('{');
+    let mut errors: Vec<u16> = vec![400, 401];
+    if e.permission != Permission::Read {
+        errors.push(403);
+    }
+    if has_id {
+        errors.push(404);
+    }
+    if mutation {
+        errors.extend([409, 413]);
+    }
+    if e.doc.body.is_some() {
+        errors.push(415);
+    }
+    errors.extend([429, 500, 503]);
+    for status in errors {
+        op = op.response(status.to_string(), error_response(status, mutation));
+    }
+    op.build()
+}
+
+/// The `{name}` placeholders of a path.
+pub fn path_params(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .collect()
+}
+
+fn path_param(name: &str, path: &str) -> Parameter {
+    let what = match path.split('/').nth(1) {
+        Some("keys") => "API key (`key_...`)",
+        Some("contacts") => "contact (`cnt_...`)",
+        Some("companies") => "company (`cmp_...`)",
+        _ => "record",
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(format!(
+            "TypeID of the {what}; an id of another kind, or another workspace's, answers 404."
+        )))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1))))
+        .build()
+}
+
+fn query(name: &str, description: &str, schema: impl Into<RefOr<Schema>>) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+fn list_params(list: &ListDoc) -> Vec<Parameter> {
+    let mut params = vec![
+        query(
+            "page",
+            "1-based page number (default 1); a page past the end answers an empty list.",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(u32::MAX))
+                .default(Some(json!(1))),
+        ),
+        query(
+            "per_page",
+            "Items per page, 1-250 (default 25).",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(MAX_PER_PAGE))
+                .default(Some(json!(DEFAULT_PER_PAGE))),
+        ),
+        query(
+            "sort",
+            "The field to sort by; ties are broken by id in the same direction.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(list.sorts.clone()))
+                .default(Some(json!(list.default_sort))),
+        ),
+        query(
+            "order",
+            "Sort direction (default desc).",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["asc", "desc"]))
+                .default(Some(json!("desc"))),
+        ),
+    ];
+    params.extend(list.filters.iter().map(|f| filter_param(f)));
+    params
+}
+
+fn filter_param(name: &str) -> Parameter {
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    match name {
+        "q" => query(
+            name,
+            "Full-text filter: every word must match, each as a case-insensitive prefix.",
+            text(),
+        ),
+        "company_id" => query(
+            name,
+            "Only the contacts of this company (`cmp_...` or its UUID); an unknown company matches nothing.",
+            text(),
+        ),
+        "tag" => query(name, "Only records carrying this tag (case-insensitive).", text()),
+        "email" => query(name, "Only the contact with this email (case-insensitive).", text()),
+        "domain" => query(name, "Only the company with this domain (case-insensitive).", text()),
+        other => query(
+            other,
+            &format!("Only entries whose `{other}` equals this value."),
+            text(),
+        ),
+    }
+}
+
+fn request_id_param() -> Parameter {
+    ParameterBuilder::new()
+        .name("X-Request-Id")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Your id for the request: used when 1-200 characters of `[A-Za-z0-9._:+/=-]`, otherwise \
+             replaced by a generated `req_...` id. Never a reason to refuse a request.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
+}
+
+fn idempotency_param() -> Parameter {
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "1-255 printable ASCII characters, scoped to the API key and kept at least 24 hours. The \
+             same key with the same request replays the first answer (`Idempotent-Replayed: true`); \
+             with a different request it answers 409.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[\\x20-\\x7E]+$")),
+        ))
+        .build()
+}
+
+fn with_headers(mut b: ResponseBuilder, names: &[&str]) -> ResponseBuilder {
+    for name in names {
+        b = b.header_ref(*name, Ref::new(format!("#/components/headers/{name}")));
+    }
+    b
+}
+
+/// The headers of an answer after authentication.
+const AUTHENTICATED: [&str; 3] = ["X-Request-Id", "RateLimit", "RateLimit-Policy"];
+
+fn success(answer: Answer, mutation: bool) -> (String, Response) {
+    let (status, description, schema, location) = match answer {
+        Answer::One(s) => (200, "The record.", envelope_name(s), false),
+        Answer::List(s) => (200, "One page of the list.", list_name(s), false),
+        Answer::Deleted => (200, "Done: `{\"data\": null}`.", "Deleted".to_owned(), false),
+        Answer::Created { schema, location } => (201, "Created.", envelope_name(schema), location),
+    };
+    let mut headers: Vec<&str> = AUTHENTICATED.to_vec();
+    if location {
+        headers.push("Location");
+    }
+    if mutation {
+        headers.push("Idempotent-Replayed");
+    }
+    let b = ResponseBuilder::new()
+        .description(description)
+        .content(JSON, ContentBuilder::new().schema(Some(schema_ref(&schema))).build());
+    (status.to_string(), with_headers(b, &headers).build())
+}
+
+fn error_response(status: u16, mutation: bool) -> Response {
+    let description = match status {
+        400 => "VALIDATION_ERROR: bad input; `details` names every bad field, query parameter or header.",
+        401 => "UNAUTHORIZED: the API key is missing, malformed, unknown, revoked or expired.",
+        403 => "FORBIDDEN: a read-only key on a mutation, or a member's key on an owner-only route.",
+        404 => "NOT_FOUND: no such record in the caller's workspace.",
+        409 => {
+            "CONFLICT: a uniqueness rule, or an Idempotency-Key used for a different request (or still \
+             running: then `Retry-After`)."
+        }
+        413 => "VALIDATION_ERROR: the body is larger than 256 KiB.",
+        415 => "VALIDATION_ERROR: the body is not JSON (`Content-Type: application/json`).",
+        429 => "RATE_LIMITED: too many requests; retry after `Retry-After` seconds.",
+        500 => "INTERNAL_ERROR: an unexpected failure; the body says only \"internal error\".",
+        _ => {
+            "INTERNAL_ERROR: the database is unavailable or the request took too long; retry after `Retry-After` seconds."
+        }
+    };
+    let mut headers: Vec<&str> = if status == 401 {
+        vec!["X-Request-Id"]
+    } else {
+        AUTHENTICATED.to_vec()
+    };
+    if matches!(status, 409 | 429 | 503) {
+        headers.push("Retry-After");
+    }
+    if mutation && matches!(status, 404 | 409) {
+        headers.push("Idempotent-Replayed");
+    }
+    let b = ResponseBuilder::new().description(description).content(
+        JSON,
+        ContentBuilder::new().schema(Some(schema_ref("ErrorEnvelope"))).build(),
+    );
+    with_headers(b, &headers).build()
+}
+
+fn envelope_name(schema: &str) -> String {
+    format!("{schema}Envelope")
+}
+
+fn list_name(schema: &str) -> String {
+    format!("{schema}List")
+}
+
+fn closed(b: ObjectBuilder) -> ObjectBuilder {
+    b.schema_type(Type::Object)
+        .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+}
+
+fn envelope(schema: &str) -> Schema {
+    closed(ObjectBuilder::new())
+        .property("data", schema_ref(schema))
+        .required("data")
+        .build()
+        .into()
+}
+
+fn list_envelope(schema: &str) -> Schema {
+    closed(ObjectBuilder::new())
+        .property("data", ArrayBuilder::new().items(schema_ref(schema)))
+        .required("data")
+        .property("meta", schema_ref("ListMeta"))
+        .required("meta")
+        .build()
+        .into()
+}
+
+fn header(description: &str, schema: impl Into<RefOr<Schema>>) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(schema))
+        .description(Some(description))
+        .build()
+}
+
+fn add<T: ToSchema>(b: ComponentsBuilder) -> ComponentsBuilder {
+    b.schema(T::name(), T::schema())
+}
+
+fn components() -> Components {
+    let mut b = ComponentsBuilder::new();
+    b = add::<wire::Workspace>(b);
+    b = add::<wire::Member>(b);
+    b = add::<wire::Role>(b);
+    b = add::<wire::Scope>(b);
+    b = add::<wire::ApiKey>(b);
+    b = add::<wire::CreatedApiKey>(b);
+    b = add::<wire::Contact>(b);
+    b = add::<wire::Company>(b);
+    b = add::<wire::Tag>(b);
+    b = add::<wire::AuditEntry>(b);
+    b = add::<wire::ListMeta>(b);
+    b = add::<wire::ErrorCode>(b);
+    b = add::<wire::FieldDetail>(b);
+    b = add::<wire::ErrorBody>(b);
+    b = add::<wire::ErrorEnvelope>(b);
+    b = add::<wire::ContactCreate>(b);
+    b = add::<wire::ContactUpdate>(b);
+    b = add::<wire::CompanyCreate>(b);
+    b = add::<wire::CompanyUpdate>(b);
+    b = add::<wire::KeyCreate>(b);
+    let mut ones: Vec<&str> = Vec::new();
+    let mut lists: Vec<&str> = Vec::new();
+    for e in endpoints() {
+        match e.doc.answer {
+            Answer::One(s) | Answer::Created { schema: s, .. } if !ones.contains(&s) => ones.push(s),
+            Answer::List(s) if !lists.contains(&s) => lists.push(s),
+            _ => {}
+        }
+    }
+    for s in ones {
+        b = b.schema(envelope_name(s), envelope(s));
+    }
+    for s in lists {
+        b = b.schema(list_name(s), list_envelope(s));
+    }
+    b = b.schema(
+        "Deleted",
+        closed(ObjectBuilder::new())
+            .property("data", ObjectBuilder::new().schema_type(Type::Null))
+            .required("data"),
+    );
+    b = b
+        .header(
+            "X-Request-Id",
+            header(
+                "The request's id: the client's `X-Request-Id` when acceptable, else a generated `req_...`.",
+                ObjectBuilder::new().schema_type(Type::String),
+            ),
+        )
+        .header(
+            "RateLimit",
+            header(
+                "`\"default\";r=<requests left>;t=<seconds until the bucket is full>` \
+                 (draft-ietf-httpapi-ratelimit-headers-09).",
+                ObjectBuilder::new().schema_type(Type::String),
+            ),
+        )
+        .header(
+            "RateLimit-Policy",
+            header(
+                "`\"default\";q=<burst>;w=<seconds to refill the burst>`.",
+                ObjectBuilder::new().schema_type(Type::String),
+            ),
+        )
+        .header(
+            "Retry-After",
+            header(
+                "Seconds to wait before retrying.",
+                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)),
+            ),
+        )
+        .header(
+            "Location",
+            header(
+                "The path of the new record's GET route.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::Custom("uri-reference".to_owned()))),
+            ),
+        )
+        .header(
+            "Idempotent-Replayed",
+            header(
+                "`true` when this is the stored answer of an earlier request with the same Idempotency-Key.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["true"])),
+            ),
+        );
+    b.security_scheme(
+        API_KEY,
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-API-Key",
+            "An API key, `moss_k_...`, created with `moss keys create` or `POST /api/v1/keys`.",
+        ))),
+    )
+    .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use actix_web::http::header::CONTENT_TYPE;
+    use actix_web::test::TestRequest;
+    use utoipa::ToSchema;
+
+    use crate::dto;
+    use crate::input::{Body, json_object};
+    use crate::routes::endpoints;
+    use crate::wire;
+
+    fn read_by(reader: fn(&mut Body)) -> BTreeSet<String> {
+        let req = TestRequest::default()
+            .insert_header((CONTENT_TYPE, "application/json"))
+            .to_http_request();
+        let mut body = json_object(&req, b"{}").expect("an empty object");
+        reader(&mut body);
+        body.read_fields()
+    }
+
+    fn properties<T: ToSchema>() -> BTreeSet<String> {
+        let schema = serde_json::to_value(T::schema()).expect("schema");
+        schema["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// Each request-body schema lists exactly the fields its reader reads (and so accepts).
+    #[test]
+    fn body_schemas_name_exactly_the_fields_the_readers_read() {
+        let checked: Vec<(&str, BTreeSet<String>, BTreeSet<String>)> = vec![
+            (
+                "ContactCreate",
+                properties::<wire::ContactCreate>(),
+                read_by(|b| drop(dto::contact_input(b))),
+            ),
+            (
+                "ContactUpdate",
+                properties::<wire::ContactUpdate>(),
+                read_by(|b| drop(dto::contact_patch(b))),
+            ),
+            (
+                "CompanyCreate",
+                properties::<wire::CompanyCreate>(),
+                read_by(|b| drop(dto::company_input(b))),
+            ),
+            (
+                "CompanyUpdate",
+                properties::<wire::CompanyUpdate>(),
+                read_by(|b| drop(dto::company_patch(b))),
+            ),
+            (
+                "KeyCreate",
+                properties::<wire::KeyCreate>(),
+                read_by(|b| drop(dto::key_input(b))),
+            ),
+        ];
+        for (name, documented, read) in &checked {
+            assert_eq!(documented, read, "{name}");
+        }
+        for e in endpoints() {
+            if let Some(body) = e.doc.body {
+                assert!(
+                    checked.iter().any(|(name, _, _)| *name == body),
+                    "{} {}: body schema {body} is not checked against its reader",
+                    e.method,
+                    e.path
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The OpenAPI document: committed copy, parity with the route table, served without a key,
+//! and the offline docs page.
+
+use std::collections::BTreeSet;
+
+use moss_domain::page::SortField as _;
+use moss_http::endpoints;
+use moss_http::openapi::{DOCS_PATH, SPEC_PATH, document, document_json};
+use serde_json::Value;
+
+use crate::support::*;
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+fn committed_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")
+}
+
+#[test]
+fn committed_spec_equals_the_generated_one() {
+    let committed = std::fs::read_to_string(committed_path()).unwrap_or_default();
+    assert!(
+        committed == document_json(),
+        "docs/openapi.json differs from the document the code generates; \
+         run `cargo run -p moss -- openapi > docs/openapi.json` and commit the result"
+    );
+}
+
+#[test]
+fn the_spec_has_exactly_the_routes_of_the_route_table() {
+    let doc = serde_json::to_value(document()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut in_spec = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            in_spec.insert((method.to_uppercase(), path.clone()));
+            // Every `{param}` of the path is documented as a required path parameter.
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for name in moss_http::openapi::path_params(path) {
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == name && p["in"] == "path" && p["required"] == true),
+                    "{method} {path}: path parameter {name} is not documented"
+                );
+            }
+            // Every operation needs the key and answers the error envelope.
+            assert_eq!(op["security"], json!([{ "ApiKey": [] }]), "{method} {path}");
+            for status in ["400", "401", "429", "500", "503"] {
+                assert!(op["responses"].get(status).is_some(), "{method} {path}: no {status}");
+            }
+        }
+    }
+    let in_table: BTreeSet<(String, String)> = endpoints()
+        .iter()
+        .map(|e| (e.method.as_str().to_owned(), format!("/api/v1{}", e.path)))
+        .collect();
+    assert_eq!(in_spec, in_table);
+}
+
+#[test]
+fn list_parameters_carry_their_bounds_and_allow_lists() {
+    let doc = serde_json::to_value(document()).unwrap();
+    let params = doc["paths"]["/api/v1/contacts"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let find = |name: &str| params.iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(find("page")["schema"]["minimum"], 1);
+    assert_eq!(find("per_page")["schema"]["minimum"], 1);
+    assert_eq!(find("per_page")["schema"]["maximum"], 250);
+    assert_eq!(find("order")["schema"]["enum"], json!(["asc", "desc"]));
+    let sorts: Vec<&str> = moss_domain::contact::ContactSort::ALL.iter().map(|(n, _)| *n).collect();
+    assert_eq!(find("sort")["schema"]["enum"], json!(sorts));
+    for filter in ["q", "company_id", "tag", "email"] {
+        find(filter);
+    }
+}
+
+#[test]
+fn every_schema_reference_resolves() {
+    let text = document_json();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("\"$ref\": \"#/") {
+        // `rest` starts at the `/` after `#`: the reference is a JSON pointer.
+        rest = &rest[i + 10..];
+        let pointer: String = rest.chars().take_while(|c| *c != '"').collect();
+        assert!(doc.pointer(&pointer).is_some(), "unresolved $ref #{pointer}");
+    }
+}
+
+#[test]
+fn the_spec_is_served_without_a_key() {
+    let Some(app) = TestApp::start(SQLITE) else { return };
+    let r = app.get(SPEC_PATH).no_key().send();
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.header("content-type")
+            .is_some_and(|c| c.starts_with("application/json")),
+        "{:?}",
+        r.header("content-type")
+    );
+    assert_eq!(r.body, serde_json::to_value(document()).unwrap());
+    assert_eq!(r.text, document_json());
+}
+
+/// Every `src`, `href`, `url(...)`, `fetch(` and `validatorUrl` target in a text.
+fn targets(text: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for marker in ["src", "href", "url(", "fetch(", "validatorUrl"] {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(marker) {
+            let at = from + i + marker.len();
+            from = at;
+            let rest = text[at..].trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '=' | ':' | '('));
+            let Some(q) = rest.chars().next() else { continue };
+            let target: String = if matches!(q, '"' | '\'' | '`') {
+                rest[1..].chars().take_while(|c| *c != q).collect()
+            } else if marker == "url(" {
+                rest.chars().take_while(|c| *c != ')').collect()
+            } else {
+                continue;
+            };
+            out.push((marker, target));
+        }
+    }
+    out
+}
+
+/// Namespace names: identifiers, never fetched.
+const NAMESPACES: [&str; 5] = [
+    "http://www.w3.org/2000/svg",
+    "http://www.w3.org/1999/xlink",
+    "http://www.w3.org/1999/xhtml",
+    "http://www.w3.org/XML/1998/namespace",
+    "http://www.w3.org/2000/xmlns/",
+];
+
+/// Whether a target names a host other than the server's.
+fn is_outside(target: &str, own_host: &str) -> bool {
+    let t = target.trim().to_ascii_lowercase();
+    if NAMESPACES.iter().any(|ns| t.starts_with(ns)) {
+        return false;
+    }
+    if t.starts_with("//") {
+        return true;
+    }
+    for scheme in ["http://", "https://", "ws://", "wss://"] {
+        if let Some(rest) = t.strip_prefix(scheme) {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            return host != own_host;
+        }
+    }
+    false
+}
+
+#[test]
+fn the_targets_scanner_finds_outside_hosts() {
+    let page = r#"<script src="https://cdn.example.com/x.js"></script><a href='/docs/'>x</a>
+        b{background:url(//evil.example/i.png)} fetch("http://127.0.0.1:1/x") validatorUrl:"https://v.example/v"
+        <svg xmlns="http://www.w3.org/2000/svg"></svg>"#;
+    let outside: Vec<String> = targets(page)
+        .into_iter()
+        .filter(|(_, t)| is_outside(t, "127.0.0.1:1"))
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(
+        outside,
+        vec![
+            "https://cdn.example.com/x.js",
+            "//evil.example/i.png",
+            "https://v.example/v"
+        ]
+    );
+}
+
+#[test]
+fn the_docs_page_loads_everything_from_the_server_itself() {
+    let Some(app) = TestApp::start(SQLITE) else { return };
+    let own_host = app.base.trim_start_matches("http://").to_owned();
+    let page = app.get(DOCS_PATH).no_key().send();
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.header("content-type").is_some_and(|c| c.starts_with("text/html")),
+        "{:?}",
+        page.header("content-type")
+    );
+    let base = format!("{DOCS_PATH}/");
+    let mut queue: Vec<String> = vec![base.clone()];
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut initializer = None;
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let r = app.get(&path).no_key().send();
+        assert_eq!(r.status, 200, "GET {path}: {}", r.text);
+        if path.ends_with("swagger-initializer.js") {
+            initializer = Some(r.text.clone());
+        }
+        assert!(
+            !r.text.contains("validator.swagger.io"),
+            "{path} names the online validator"
+        );
+        for (kind, target) in targets(&r.text) {
+            assert!(
+                !is_outside(&target, &own_host),
+                "{path}: {kind} {target:?} points to another host"
+            );
+        }
+        // Follow the page's own references (HTML attributes), resolved against /docs/.
+        if path == base {
+            for (kind, target) in targets(&r.text) {
+                if matches!(kind, "src" | "href") && !target.starts_with('#') {
+                    let resolved = if target.starts_with('/') {
+                        target
+                    } else {
+                        format!("{base}{}", target.trim_start_matches("./"))
+                    };
+                    queue.push(resolved);
+                }
+            }
+        }
+    }
+    for asset in ["swagger-ui-bundle.js", "swagger-initializer.js", "swagger-ui.css"] {
+        assert!(
+            seen.contains(&format!("{base}{asset}")),
+            "{asset} was not loaded: {seen:?}"
+        );
+    }
+    let initializer = initializer.expect("the page loads swagger-initializer.js");
+    assert!(initializer.contains("\"validatorUrl\": \"none\""), "{initializer}");
+    assert!(
+        initializer.contains(&format!("\"url\": \"{SPEC_PATH}\"")),
+        "{initializer}"
+    );
+    // The spec the page loads is the server's own, served without a key.
+    assert_eq!(app.get(SPEC_PATH).no_key().send().status, 200);
+}
