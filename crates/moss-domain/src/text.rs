@@ -284,6 +284,11 @@ pub fn check_custom_fields(field: &str, map: &BTreeMap<String, Value>) -> Result
             );
             continue;
         }
+        if name.contains('\0') {
+            // Postgres cannot store NUL; values are cleaned of it, names are refused as written.
+            errors.push(&path, "field names must not contain NUL characters");
+            continue;
+        }
         match value {
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
             Value::String(s) if s.chars().count() <= MAX_NOTES => {}

@@ -44,7 +44,10 @@ impl Query {
                 };
                 errors.push(&name, format!("unknown query parameter; {hint}"));
             } else if let std::collections::btree_map::Entry::Vacant(slot) = values.entry(name.clone()) {
-                slot.insert(value);
+                // Free-text filters drop NUL like bodies do; the strictly parsed parameters
+                // (pagination, ids) keep it and refuse it.
+                let strict = PAGINATION.contains(&name.as_str()) || name == "company_id";
+                slot.insert(if strict { value } else { strip_nul(value) });
             } else {
                 errors.push(&name, "must be given at most once");
             }
@@ -153,13 +156,31 @@ pub fn json_object(req: &HttpRequest, bytes: &[u8]) -> Result<Body, ApiError> {
     }
     match serde_json::from_slice::<TopLevel>(bytes) {
         Ok(TopLevel::Object(map)) => Ok(Body {
-            map,
+            // Field names stay as sent (an unknown name is refused as written).
+            map: map.into_iter().map(|(k, v)| (k, strip_nul_json(v))).collect(),
             errors: Errors::new(),
             known: HashSet::new(),
             bad: HashSet::new(),
         }),
         Ok(TopLevel::Other) => Err(ApiError::field("body", "must be a JSON object")),
         Err(e) => Err(ApiError::field("body", format!("malformed JSON: {e}"))),
+    }
+}
+
+/// Removes NUL (U+0000) characters, as trimming removes surrounding whitespace: Postgres cannot
+/// store them in text, so neither database is given one and both keep the same value.
+pub fn strip_nul(s: String) -> String {
+    if s.contains('\0') { s.replace('\0', "") } else { s }
+}
+
+/// [`strip_nul`] on every string value inside a JSON value. Object keys (custom field names)
+/// stay as sent, so error paths name them as written; a name with NUL is refused.
+fn strip_nul_json(v: Json) -> Json {
+    match v {
+        Json::String(s) => Json::String(strip_nul(s)),
+        Json::Array(items) => Json::Array(items.into_iter().map(strip_nul_json).collect()),
+        Json::Object(map) => Json::Object(map.into_iter().map(|(k, v)| (k, strip_nul_json(v))).collect()),
+        other => other,
     }
 }
 

@@ -10,6 +10,7 @@ use moss_domain::page::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 use serde_json::json;
 use utoipa::ToSchema;
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -37,15 +38,14 @@ const JSON: &str = "application/json";
 pub fn document() -> OpenApi {
     let mut paths = Paths::new();
     let mut tags: Vec<&'static str> = Vec::new();
-    for e in endpoints() {
+    let all = endpoints();
+    for e in &all {
         if !tags.contains(&e.doc.tag) {
             tags.push(e.doc.tag);
         }
-        paths.add_path_operation(
-            format!("{PREFIX}{}", e.path),
-            vec![http_method(&e.method)],
-            operation(&e),
-        );
+        let mut op = operation(e);
+        add_links(&mut op, e, &all);
+        paths.add_path_operation(format!("{PREFIX}{}", e.path), vec![http_method(&e.method)], op);
     }
     let info = InfoBuilder::new()
         .title("Moss CRM API")
@@ -192,6 +192,41 @@ fn operation(e: &Endpoint) -> Operation {
     op.build()
 }
 
+/// Links from a create's 201 answer to every operation on the record it made (`{path}/{id}`
+/// and below): the new record's `data.id` is their `id`. Clients and stateful testers
+/// (schemathesis) follow them from a create to the reads, updates and deletes of its record.
+fn add_links(op: &mut Operation, e: &Endpoint, all: &[Endpoint]) {
+    if !matches!(e.doc.answer, Answer::Created { .. }) {
+        return;
+    }
+    let record = format!("{}/{{id}}", e.path);
+    let Some(RefOr::T(created)) = op.responses.responses.get_mut("201") else {
+        return;
+    };
+    for target in all {
+        if target.path == record || target.path.starts_with(&format!("{record}/")) {
+            let link = LinkBuilder::new()
+                .operation_id(target.doc.operation_id)
+                .parameter("id", "$response.body#/data/id")
+                .description(format!(
+                    "{} `id` is the `data.id` of the record just created.",
+                    target.doc.summary
+                ))
+                .build();
+            created
+                .links
+                .insert(upper_first(target.doc.operation_id), RefOr::T(link));
+        }
+    }
+}
+
+/// `getContact` -> `GetContact` (OpenAPI link names are conventionally capitalized).
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
 /// The `{name}` placeholders of a path.
 pub fn path_params(path: &str) -> Vec<&str> {
     path.split('/')
@@ -279,7 +314,7 @@ fn filter_param(name: &str) -> Parameter {
         "company_id" => query(
             name,
             "Only the contacts of this company (`cmp_...` or its UUID); an unknown company matches nothing.",
-            text(),
+            text().pattern(Some(crate::wire::COMPANY_REF_PATTERN)),
         ),
         "tag" => query(name, "Only records carrying this tag (case-insensitive).", text()),
         "email" => query(name, "Only the contact with this email (case-insensitive).", text()),
@@ -301,7 +336,11 @@ fn request_id_param() -> Parameter {
             "Your id for the request: used when 1-200 characters of `[A-Za-z0-9._:+/=-]`, otherwise \
              replaced by a generated `req_...` id. Never a reason to refuse a request.",
         ))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        // Any value a client can send as a header (RFC 9110 field-value: no surrounding
+        // whitespace, no CR/LF or other controls but tab): the server takes them all.
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+            r"^([\x21-\x7E\x80-\xFF]([\t\x20-\x7E\x80-\xFF]*[\x21-\x7E\x80-\xFF])?)?$",
+        ))))
         .build()
 }
 

@@ -4,7 +4,7 @@
 //! bodies cannot drift apart. Field order is the key order on the wire. The request-body types
 //! exist only to be described: bodies are read by hand ([`crate::input::Body`]).
 
-use moss_domain::text::{MAX_CUSTOM_FIELD_NAME, MAX_CUSTOM_FIELDS, MAX_NAME, MAX_NOTES, MAX_TAG, MAX_TAGS};
+use moss_domain::text::{MAX_CUSTOM_FIELD_NAME, MAX_CUSTOM_FIELDS, MAX_NAME, MAX_NOTES, MAX_TAG, MAX_TAGS, MAX_URL};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -300,7 +300,7 @@ pub struct ErrorEnvelope {
 #[serde(deny_unknown_fields)]
 pub struct ContactCreate {
     /// Required; trimmed.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\x00]")]
     pub first_name: String,
     /// Trimmed; empty means null.
     #[schema(max_length = 200)]
@@ -315,9 +315,10 @@ pub struct ContactCreate {
     #[schema(max_length = 200)]
     pub title: Option<String>,
     /// An http(s) URL.
-    #[schema(format = "uri", max_length = 2048)]
+    #[schema(schema_with = url_in)]
     pub linkedin_url: Option<String>,
     /// An existing company of the workspace: `cmp_...` or its UUID.
+    #[schema(schema_with = company_ref_in)]
     pub company_id: Option<String>,
     /// Notes.
     #[schema(max_length = 10000)]
@@ -351,9 +352,10 @@ pub struct ContactUpdate {
     #[schema(max_length = 200)]
     pub title: Option<String>,
     /// An http(s) URL.
-    #[schema(format = "uri", max_length = 2048)]
+    #[schema(schema_with = url_in)]
     pub linkedin_url: Option<String>,
     /// An existing company of the workspace: `cmp_...` or its UUID.
+    #[schema(schema_with = company_ref_in)]
     pub company_id: Option<String>,
     /// Notes.
     #[schema(max_length = 10000)]
@@ -371,7 +373,7 @@ pub struct ContactUpdate {
 #[serde(deny_unknown_fields)]
 pub struct CompanyCreate {
     /// Required; trimmed.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\x00]")]
     pub name: String,
     /// A host name such as `acme.com`; unique in the workspace.
     #[schema(format = Hostname, max_length = 253)]
@@ -380,7 +382,7 @@ pub struct CompanyCreate {
     #[schema(max_length = 200)]
     pub industry: Option<String>,
     /// An http(s) URL.
-    #[schema(format = "uri", max_length = 2048)]
+    #[schema(schema_with = url_in)]
     pub website: Option<String>,
     /// Phone.
     #[schema(max_length = 50)]
@@ -411,7 +413,7 @@ pub struct CompanyUpdate {
     #[schema(max_length = 200)]
     pub industry: Option<String>,
     /// An http(s) URL.
-    #[schema(format = "uri", max_length = 2048)]
+    #[schema(schema_with = url_in)]
     pub website: Option<String>,
     /// Phone.
     #[schema(max_length = 50)]
@@ -432,7 +434,7 @@ pub struct CompanyUpdate {
 #[serde(deny_unknown_fields)]
 pub struct KeyCreate {
     /// Required; trimmed.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\x00]")]
     pub name: String,
     /// Default `full`.
     #[schema(value_type = Option<Scope>)]
@@ -484,7 +486,7 @@ fn custom_fields_in() -> Schema {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(MAX_CUSTOM_FIELD_NAME))
-                .pattern(Some(r"\S")),
+                .pattern(Some(r"^[^\x00]*[^\s\x00][^\x00]*$")),
         ))
         .max_properties(Some(MAX_CUSTOM_FIELDS))
         .description(Some(
@@ -501,7 +503,7 @@ fn tags_in() -> Schema {
             Type::Array,
             Type::Null,
         ]))
-        .items(string_max(MAX_TAG).min_length(Some(1)).pattern(Some(r"\S")))
+        .items(string_max(MAX_TAG).min_length(Some(1)).pattern(Some(NOT_BLANK)))
         .max_items(Some(MAX_TAGS))
         .description(Some(
             "At most 50 tags of 1-64 characters; duplicates (case-insensitive) are merged.",
@@ -510,10 +512,50 @@ fn tags_in() -> Schema {
         .into()
 }
 
+/// A string with a character that is neither whitespace nor NUL (trimmed and NUL-stripped, it
+/// is not empty). The `#[schema(pattern = ...)]` derives above spell it out: they take literals.
+pub const NOT_BLANK: &str = r"[^\s\x00]";
+
+/// The server's form check of a URL (`moss_domain::text::HttpUrl`) as far as a pattern can say
+/// it: blank (stored as null), or `http(s)://` and an authority of at most 253 characters (a DNS
+/// name is at most 253), no whitespace inside; surrounding whitespace is trimmed.
+pub const URL_PATTERN: &str = r"^\s*$|^\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]{1,253}([/?#]\S*)?\s*$";
+
+/// A company reference: `cmp_...` or the hyphenated UUID, surrounding whitespace trimmed.
+pub const COMPANY_REF_PATTERN: &str = r"^\s*(cmp_[0-7][0-9a-hjkmnp-tv-z]{25}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\s*$";
+
+fn url_in() -> Schema {
+    string_max(MAX_URL)
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .format(Some(utoipa::openapi::schema::SchemaFormat::Custom("uri".into())))
+        .pattern(Some(URL_PATTERN))
+        .description(Some("An http(s) URL; blank or null clears it."))
+        .build()
+        .into()
+}
+
+fn company_ref_in() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .pattern(Some(format!(r"^\s*$|{COMPANY_REF_PATTERN}")))
+        .description(Some(
+            "An existing company of the workspace: `cmp_...` or its UUID; blank or null clears it. \
+             A well-formed id of no company of the workspace answers 400.",
+        ))
+        .build()
+        .into()
+}
+
 fn required_name_patch() -> Schema {
     string_max(MAX_NAME)
         .min_length(Some(1))
-        .pattern(Some(r"\S"))
+        .pattern(Some(NOT_BLANK))
         .description(Some("Required field: may be changed, never cleared (null is refused)."))
         .build()
         .into()

@@ -59,6 +59,43 @@ fn the_spec_has_exactly_the_routes_of_the_route_table() {
     assert_eq!(in_spec, in_table);
 }
 
+/// Stateful testers and clients follow links from a create to its record's operations.
+#[test]
+fn creates_link_to_the_operations_on_the_new_record() {
+    let doc = serde_json::to_value(document()).unwrap();
+    let mut operation_ids = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op["operationId"].as_str() {
+                operation_ids.insert(id.to_owned());
+            }
+        }
+    }
+    let links = |path: &str| -> BTreeSet<String> {
+        let links = &doc["paths"][path]["post"]["responses"]["201"]["links"];
+        for link in links.as_object().unwrap().values() {
+            assert_eq!(link["parameters"]["id"], "$response.body#/data/id");
+            assert!(operation_ids.contains(link["operationId"].as_str().unwrap()), "{link}");
+        }
+        links
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|l| l["operationId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let set = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        links("/api/v1/contacts"),
+        set(&["getContact", "updateContact", "deleteContact"])
+    );
+    assert_eq!(
+        links("/api/v1/companies"),
+        set(&["getCompany", "updateCompany", "deleteCompany", "listCompanyContacts"])
+    );
+    assert_eq!(links("/api/v1/keys"), set(&["revokeKey"]));
+}
+
 #[test]
 fn list_parameters_carry_their_bounds_and_allow_lists() {
     let doc = serde_json::to_value(document()).unwrap();
