@@ -73,6 +73,17 @@ impl<T> Patch<T> {
             Self::Set(v) => Patch::Set(f(v)?),
         })
     }
+    /// The field's new value: unchanged when absent, cleared by `null`, else the value sent.
+    pub fn apply_to(self, current: &Option<T>) -> Option<T>
+    where
+        T: Clone,
+    {
+        match self {
+            Self::Absent => current.clone(),
+            Self::Null => None,
+            Self::Set(v) => Some(v),
+        }
+    }
     /// True when the field was not sent.
     pub fn is_absent(&self) -> bool {
         matches!(self, Self::Absent)

@@ -218,7 +218,7 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
         MemberCommand::List { workspace } => {
             let ws = workspace_by_slug(&*store, &workspace)?;
             let actor = Actor::system(ws.id);
-            let all = collect_pages(|page| {
+            let all = collect_pages(usize::MAX, |page| {
                 let req = PageRequest {
                     page,
                     per_page: MAX_PER_PAGE,
@@ -246,7 +246,9 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
     Ok(())
 }
 
+/// Every item of a paged list, fetched 250 at a time, at most `limit` of them.
 fn collect_pages<T>(
+    limit: usize,
     mut fetch: impl FnMut(u32) -> moss_domain::Result<moss_domain::Page<T>>,
 ) -> Result<Vec<T>, CliError> {
     let mut all = Vec::new();
@@ -254,10 +256,11 @@ fn collect_pages<T>(
         let p = fetch(page)?;
         let done = p.items.len() < MAX_PER_PAGE as usize;
         all.extend(p.items);
-        if done {
+        if done || all.len() >= limit {
             break;
         }
     }
+    all.truncate(limit);
     Ok(all)
 }
 
@@ -320,7 +323,7 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
         KeyCommand::List { workspace } => {
             let ws = workspace_by_slug(&*store, &workspace)?;
             let actor = Actor::system(ws.id);
-            let all = collect_pages(|page| {
+            let all = collect_pages(usize::MAX, |page| {
                 let req = PageRequest {
                     page,
                     per_page: MAX_PER_PAGE,
@@ -479,9 +482,7 @@ fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
         request_id,
     };
     let actor = Actor::system(ws.id);
-    let limit = limit.max(1) as usize;
-    let mut entries = Vec::new();
-    for page in 1.. {
+    let entries = collect_pages(limit.max(1) as usize, |page| {
         let req = PageRequest {
             page,
             per_page: MAX_PER_PAGE,
@@ -489,14 +490,8 @@ fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
             order: SortOrder::Desc,
         };
         let (actor, filter) = (actor.clone(), filter.clone());
-        let p = store.read(move |tx| list_audit(tx, &actor, &filter, &req))?;
-        let done = p.items.len() < MAX_PER_PAGE as usize;
-        entries.extend(p.items);
-        if done || entries.len() >= limit {
-            break;
-        }
-    }
-    entries.truncate(limit);
+        store.read(move |tx| list_audit(tx, &actor, &filter, &req))
+    })?;
     if as_json {
         print_json(&list_envelope(entries.iter().map(dto::audit_entry).collect()));
     } else {

@@ -68,6 +68,13 @@ impl AuditEvent {
     }
 }
 
+/// Records one field's change for an update event, if its value differs.
+pub fn diff(changes: &mut Vec<(&'static str, Value, Value)>, field: &'static str, old: Value, new: Value) {
+    if old != new {
+        changes.push((field, old, new));
+    }
+}
+
 /// A stored audit entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {

@@ -1,10 +1,9 @@
 //! Company use cases.
 
 use crate::actor::{Actor, Permission};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, diff};
 use crate::company::model::{Company, CompanyChanges, CompanyFilter, CompanySort, NewCompany};
 use crate::contact::model::{Contact, ContactFilter, ContactSort};
-use crate::contact::service::{apply, diff};
 use crate::error::{DomainError, Result};
 use crate::id::CompanyId;
 use crate::page::{Page, PageRequest};
@@ -98,11 +97,11 @@ pub fn update_company(
     if let Some(name) = changes.name {
         new.name = name;
     }
-    new.domain = apply(&old.domain, changes.domain);
-    new.industry = apply(&old.industry, changes.industry);
-    new.website = apply(&old.website, changes.website);
-    new.phone = apply(&old.phone, changes.phone);
-    new.notes = apply(&old.notes, changes.notes);
+    new.domain = changes.domain.apply_to(&old.domain);
+    new.industry = changes.industry.apply_to(&old.industry);
+    new.website = changes.website.apply_to(&old.website);
+    new.phone = changes.phone.apply_to(&old.phone);
+    new.notes = changes.notes.apply_to(&old.notes);
     if let Patch::Set(fields) = changes.custom_fields {
         new.custom_fields = fields;
     }

@@ -1,7 +1,7 @@
 //! Contact use cases.
 
 use crate::actor::{Actor, Permission};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, diff};
 use crate::contact::model::{Contact, ContactChanges, ContactFilter, ContactSort, NewContact};
 use crate::error::{DomainError, Result};
 use crate::id::{CompanyId, ContactId, WorkspaceId};
@@ -87,22 +87,6 @@ fn tags_value(tags: &[TagName]) -> Value {
     Value::List(tags.iter().map(|t| Value::String(t.as_str().to_owned())).collect())
 }
 
-/// Records one field's change if its value differs.
-pub(crate) fn diff(changes: &mut Vec<(&'static str, Value, Value)>, field: &'static str, old: Value, new: Value) {
-    if old != new {
-        changes.push((field, old, new));
-    }
-}
-
-/// Applies a PATCH to an optional field, returning the new value.
-pub(crate) fn apply<T: Clone>(current: &Option<T>, patch: Patch<T>) -> Option<T> {
-    match patch {
-        Patch::Absent => current.clone(),
-        Patch::Null => None,
-        Patch::Set(v) => Some(v),
-    }
-}
-
 /// Changes the fields sent. The audit entry lists each changed field's old and new value.
 pub fn update_contact(
     tx: &mut dyn Tx,
@@ -117,13 +101,13 @@ pub fn update_contact(
     if let Some(first) = changes.first_name {
         new.first_name = first;
     }
-    new.last_name = apply(&old.last_name, changes.last_name);
-    new.email = apply(&old.email, changes.email);
-    new.phone = apply(&old.phone, changes.phone);
-    new.title = apply(&old.title, changes.title);
-    new.linkedin_url = apply(&old.linkedin_url, changes.linkedin_url);
-    new.company_id = apply(&old.company_id, changes.company_id);
-    new.notes = apply(&old.notes, changes.notes);
+    new.last_name = changes.last_name.apply_to(&old.last_name);
+    new.email = changes.email.apply_to(&old.email);
+    new.phone = changes.phone.apply_to(&old.phone);
+    new.title = changes.title.apply_to(&old.title);
+    new.linkedin_url = changes.linkedin_url.apply_to(&old.linkedin_url);
+    new.company_id = changes.company_id.apply_to(&old.company_id);
+    new.notes = changes.notes.apply_to(&old.notes);
     if let Patch::Set(fields) = changes.custom_fields {
         new.custom_fields = fields;
     }

@@ -23,10 +23,7 @@ pub fn authenticate(tx: &mut dyn Tx, presented: &str) -> Result<Actor> {
         .key_by_digest(&secret.digest())?
         .ok_or(DomainError::Unauthorized)?;
     let at = now();
-    let usable = secret.matches(&stored.digest)
-        && stored.key.revoked_at.is_none()
-        && stored.key.expires_at.is_none_or(|e| e > at);
-    if !usable {
+    if !secret.matches(&stored.digest) || !is_active(&stored.key, at) {
         return Err(DomainError::Unauthorized);
     }
     let key = stored.key;
