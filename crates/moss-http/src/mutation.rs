@@ -3,6 +3,8 @@
 //! `answer` unit of work, so every mutating route gets its audit entry and idempotency by
 //! construction: the change, the audit entry, the key's claim and the answer commit together.
 
+use std::marker::PhantomData;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
@@ -11,7 +13,7 @@ use moss_domain::idempotency::{Claim, Fingerprint, IdempotencyKey, Rendered, Sto
 use moss_domain::store::{Answer, Change, Tx};
 use moss_domain::{Actor, DomainError};
 
-use crate::auth::{Access, Caller, blocking};
+use crate::auth::{Access, Admitted, Caller, blocking};
 use crate::error::ApiError;
 use crate::input::{self, Body, Query};
 
@@ -23,7 +25,8 @@ pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-
 /// A mutating request by a caller holding permission `P`, with its body read.
 #[derive(Debug)]
 pub struct Mutation<P> {
-    caller: Caller<P>,
+    caller: Admitted,
+    _access: PhantomData<P>,
     req: HttpRequest,
     body: web::Bytes,
     claim: Option<Claim>,
@@ -39,7 +42,7 @@ impl<P: Access + 'static> FromRequest for Mutation<P> {
         let req = req.clone();
         Box::pin(async move {
             // Check order: authentication and permission, then input (body, query, header).
-            let caller = caller.await?;
+            let caller = caller.await?.admit().await?;
             let body = input::read_body(&req, payload).await?;
             Query::none(&req)?;
             let claim = match req.headers().get(IDEMPOTENCY_KEY) {
@@ -64,6 +67,7 @@ impl<P: Access + 'static> FromRequest for Mutation<P> {
             };
             Ok(Self {
                 caller,
+                _access: PhantomData,
                 req,
                 body,
                 claim,

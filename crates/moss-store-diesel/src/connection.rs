@@ -119,29 +119,69 @@ impl Default for PoolSettings {
     }
 }
 
+/// A connection idle for less than this is handed out without a validation query: it was
+/// just used successfully, and a failure on it discards it (see [`Pooled`]).
+pub const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection and what the pool needs to know about it.
+///
+/// Checking a connection with `SELECT 1` at every checkout costs a round trip per request.
+/// Instead a connection is checked only when it has been idle for [`FRESH_FOR`] or more (the
+/// database may have restarted or dropped it meanwhile); one whose unit of work failed for a
+/// connection-level reason (`DomainError::Unavailable`) is marked and closed when it comes
+/// back, so the next request gets a new one.
+#[derive(Debug)]
+pub struct Pooled {
+    /// The connection.
+    pub conn: MossConnection,
+    /// When it was last given back to the pool.
+    returned_at: std::time::Instant,
+    /// Its last unit of work failed in a way that may have left it unusable.
+    pub failed: bool,
+}
+
+impl std::fmt::Debug for MossConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pg(_) => "MossConnection::Pg",
+            Self::Sqlite(_) => "MossConnection::Sqlite",
+        })
+    }
+}
+
 /// r2d2 manager that opens connections for one [`DatabaseUrl`].
 #[derive(Debug)]
 pub struct Manager(pub DatabaseUrl);
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = MossConnection;
+    type Connection = Pooled;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<MossConnection, ConnectionError> {
-        self.0.connect()
+    fn connect(&self) -> Result<Pooled, ConnectionError> {
+        Ok(Pooled {
+            conn: self.0.connect()?,
+            returned_at: std::time::Instant::now(),
+            failed: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut MossConnection) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), ConnectionError> {
+        if pooled.returned_at.elapsed() < FRESH_FOR {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
     /// A connection given back while unwinding from a panic, or still inside a transaction
     /// (or with its transaction state broken), is closed rather than reused: otherwise the next
     /// unit of work would run inside the abandoned transaction, as a savepoint whose "commit"
-    /// commits nothing.
-    fn has_broken(&self, conn: &mut MossConnection) -> bool {
-        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
+    /// commits nothing. So is one whose work failed at the connection level.
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.returned_at = std::time::Instant::now();
+        std::thread::panicking() || pooled.failed || diesel::r2d2::R2D2Connection::is_broken(&mut pooled.conn)
     }
 }
 
@@ -189,6 +229,54 @@ mod tests {
             DatabaseUrl::parse("sqlite:///a/b.db"),
             Ok(DatabaseUrl::Sqlite("/a/b.db".into()))
         );
+    }
+
+    /// A manager's connection to a fresh SQLite file, counting the statements it runs.
+    fn counted() -> (
+        Manager,
+        Pooled,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        tempfile::TempDir,
+    ) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let manager = Manager(DatabaseUrl::Sqlite(dir.path().join("pool.db")));
+        let mut pooled = r2d2::ManageConnection::connect(&manager).unwrap();
+        let count = std::sync::Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        pooled
+            .conn
+            .set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+                if matches!(event, diesel::connection::InstrumentationEvent::StartQuery { .. }) {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        (manager, pooled, count, dir)
+    }
+
+    #[test]
+    fn a_connection_just_given_back_is_handed_out_without_a_validation_query() {
+        use r2d2::ManageConnection;
+        use std::sync::atomic::Ordering;
+        let (manager, mut pooled, count, _dir) = counted();
+        assert!(!manager.has_broken(&mut pooled));
+        manager.is_valid(&mut pooled).unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), 0, "no round trip for a fresh connection");
+        pooled.returned_at -= FRESH_FOR;
+        manager.is_valid(&mut pooled).unwrap();
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            1,
+            "an idle connection is checked with one query"
+        );
+    }
+
+    #[test]
+    fn a_connection_whose_work_failed_is_closed_when_given_back() {
+        use r2d2::ManageConnection;
+        let (manager, mut pooled, _count, _dir) = counted();
+        pooled.failed = true;
+        assert!(manager.has_broken(&mut pooled));
     }
 
     #[test]

@@ -133,6 +133,16 @@ diesel::define_sql_function! {
 }
 
 diesel::table! {
+    /// Exact record counts per workspace and resource, kept by triggers (summed over shards).
+    record_totals (workspace_id, resource, shard) {
+        workspace_id -> Text,
+        resource -> Text,
+        shard -> SmallInt,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
     idempotency_keys (api_key_id, idem_key) {
         api_key_id -> Text,
         idem_key -> Text,

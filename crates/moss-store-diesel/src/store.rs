@@ -76,9 +76,9 @@ impl DieselStore {
 
 impl Store for DieselStore {
     fn run<'a>(&self, mode: Mode, work: &mut (dyn FnMut(&mut dyn Tx) -> Result<()> + 'a)) -> Result<()> {
-        let mut conn = self.pool.get().map_err(error::pool)?;
-        let conn: &mut MossConnection = &mut conn;
-        match mode {
+        let mut pooled = self.pool.get().map_err(error::pool)?;
+        let conn: &mut MossConnection = &mut pooled.conn;
+        let result = match mode {
             Mode::Read => work(&mut DieselTx { conn }),
             Mode::Write => {
                 let _writer = self
@@ -94,13 +94,19 @@ impl Store for DieselStore {
                     Ok(())
                 })
             }
+        };
+        if matches!(result, Err(DomainError::Unavailable(_))) {
+            pooled.failed = true;
         }
+        result
     }
 
     fn ping(&self) -> Result<()> {
         use diesel::connection::SimpleConnection;
-        let mut conn = self.pool.get().map_err(error::pool)?;
-        conn.batch_execute("SELECT 1").map_err(error::db)
+        let mut pooled = self.pool.get().map_err(error::pool)?;
+        let result = pooled.conn.batch_execute("SELECT 1").map_err(error::db);
+        pooled.failed = result.is_err();
+        result
     }
 }
 

@@ -1956,3 +1956,112 @@ fn search_treats_unicode_words_alike(#[case] backend: Backend) {
     assert_eq!(fx.search_contacts(ws, "zoë çel ødeg"), [accents.id]);
     assert!(fx.search_contacts(ws, "zoe").is_empty(), "accents are not folded");
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn unfiltered_totals_are_exact_through_every_kind_of_write(#[case] backend: Backend) {
+    let fx = fixture!(backend);
+    let ws = fx.workspace("acme");
+    let other = fx.workspace("other");
+    let all = ContactFilter::default();
+    let contacts_total = |ws| {
+        fx.contacts(ws, &all, &page_of(ContactSort::CreatedAt, SortOrder::Desc, 1, 1))
+            .total
+    };
+    let companies_total = |ws| {
+        fx.read(|tx| {
+            tx.companies().list_companies(
+                ws,
+                &CompanyFilter::default(),
+                &page_of(CompanySort::CreatedAt, SortOrder::Desc, 1, 1),
+            )
+        })
+        .unwrap()
+        .total
+    };
+    assert_eq!((contacts_total(ws), companies_total(ws)), (0, 0));
+
+    let a = fx.insert_contact(&new_contact(ws, "A"));
+    fx.insert_contact(&new_contact(ws, "B"));
+    fx.insert_contact(&new_contact(other, "Elsewhere"));
+    let acme = fx.insert_company(&new_company(ws, "Acme"));
+    assert_eq!((contacts_total(ws), contacts_total(other)), (2, 1));
+    assert_eq!((companies_total(ws), companies_total(other)), (1, 0));
+
+    assert!(fx.write(|tx| tx.contacts().delete_contact(ws, a.id)).unwrap());
+    assert!(fx.write(|tx| tx.companies().delete_company(ws, acme.id)).unwrap());
+    assert_eq!((contacts_total(ws), companies_total(ws)), (1, 0));
+
+    // A rolled-back transaction leaves the total as it was.
+    let failed = fx.write(|tx| {
+        tx.contacts().insert_contact(&new_contact(ws, "Rolled back"))?;
+        Err::<(), _>(DomainError::Internal("fails after inserting".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(contacts_total(ws), 1);
+
+    // Rows written by SQL outside the application (a bulk import) are counted too.
+    let ids: Vec<String> = (0..3).map(|_| ContactId::generate().to_string()).collect();
+    let values: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            format!("('{id}', '{ws}', 'Imported', '{{}}', 'imported', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO contacts (id, workspace_id, first_name, custom_fields, search_text, created_at, updated_at) VALUES {}",
+        values.join(", ")
+    );
+    match &mut fx.conn() {
+        MossConnection::Pg(c) => diesel::sql_query(sql).execute(c).unwrap(),
+        MossConnection::Sqlite(c) => diesel::sql_query(sql).execute(c).unwrap(),
+    };
+    assert_eq!(contacts_total(ws), 4);
+    assert_eq!(fx.count_rows("contacts"), 5, "the stored totals agree with the rows");
+    let listed = fx.contacts(ws, &all, &page_of(ContactSort::CreatedAt, SortOrder::Asc, 1, 250));
+    assert_eq!(listed.items.len(), 4);
+}
+
+/// Recording a key's use never waits for another transaction holding the key's row: on
+/// Postgres the UPDATE skips a locked row (another request is recording the use), so a burst of
+/// requests with one key does not queue behind one commit after another.
+#[test]
+fn touching_a_key_does_not_wait_for_a_locked_row() {
+    use diesel::connection::SimpleConnection;
+    let fx = fixture!(Backend::Postgres);
+    let ws = fx.workspace("acme");
+    let member = new_member(ws, "m@example.com", Role::Member, ts(0));
+    fx.write(|tx| tx.workspaces().insert_member(&member)).unwrap();
+    let (key, secret) = new_key(ws, member.id, "CI", ts(5));
+    fx.write(|tx| tx.keys().insert_key(&key, &secret.digest())).unwrap();
+
+    let mut holder = fx.conn();
+    let MossConnection::Pg(pg) = &mut holder else {
+        panic!("a Postgres fixture")
+    };
+    pg.batch_execute(&format!(
+        "BEGIN; SELECT 1 FROM api_keys WHERE id = '{}' FOR UPDATE",
+        key.id
+    ))
+    .unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let r = fx.read(|tx| tx.keys().touch_key(key.id, ts(100), ts(40)));
+            done.send(r).unwrap();
+        });
+        let outcome = finished.recv_timeout(std::time::Duration::from_secs(5));
+        // Release the row either way, so a waiting UPDATE cannot hang the test.
+        pg.batch_execute("ROLLBACK").unwrap();
+        assert!(
+            matches!(outcome, Ok(Ok(()))),
+            "touch_key waited for the locked row: {outcome:?}"
+        );
+    });
+    let used = fx.read(|tx| tx.keys().active_key(ws, key.id)).unwrap().unwrap();
+    assert_eq!(used.last_used_at, None, "the locked row was skipped, not updated");
+    fx.read(|tx| tx.keys().touch_key(key.id, ts(100), ts(40))).unwrap();
+    let used = fx.read(|tx| tx.keys().active_key(ws, key.id)).unwrap().unwrap();
+    assert_eq!(used.last_used_at, Some(ts(100)), "and updated once free");
+}

@@ -24,20 +24,23 @@ pub(crate) const PARAMS: [&str; 10] = [
 
 /// `GET /audit-logs`: the workspace's audit entries, newest first.
 pub async fn list(caller: Caller<OwnerRead>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut q = Query::parse(&req, &PARAMS)?;
-    let page = q.page::<AuditSort>();
-    let owned = |name: &str| q.get(name).map(str::to_owned);
-    let filter = AuditFilter {
-        event_type: owned("event_type"),
-        target_type: owned("target_type"),
-        target_id: owned("target_id"),
-        actor_type: owned("actor_type"),
-        actor_id: owned("actor_id"),
-        request_id: owned("request_id"),
-    };
-    let page = q.finish(page)?;
-    let result = caller
-        .read(move |tx, actor| list_audit(tx, actor, &filter, &page))
+    let input = Query::parse(&req, &PARAMS).and_then(|mut q| {
+        let page = q.page::<AuditSort>();
+        let owned = |name: &str| q.get(name).map(str::to_owned);
+        let filter = AuditFilter {
+            event_type: owned("event_type"),
+            target_type: owned("target_type"),
+            target_id: owned("target_id"),
+            actor_type: owned("actor_type"),
+            actor_id: owned("actor_id"),
+            request_id: owned("request_id"),
+        };
+        q.finish(page).map(|page| (page, filter))
+    });
+    let (result, page) = caller
+        .read(input, |tx, actor, (page, filter)| {
+            Ok((list_audit(tx, actor, &filter, &page)?, page))
+        })
         .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::audit_entry))
 }

@@ -33,21 +33,23 @@ fn id(raw: &str) -> Result<CompanyId, ApiError> {
 
 /// `GET /companies`.
 pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut q = Query::parse(&req, &PARAMS)?;
-    let page = q.page::<CompanySort>();
-    let filter = CompanyFilter::parse(q.get("q"), q.get("tag"), q.get("domain"));
-    let page = q.finish(page)?;
-    let result = caller
-        .read(move |tx, actor| list_companies(tx, actor, &filter, &page))
+    let input = Query::parse(&req, &PARAMS).and_then(|mut q| {
+        let page = q.page::<CompanySort>();
+        let filter = CompanyFilter::parse(q.get("q"), q.get("tag"), q.get("domain"));
+        q.finish(page).map(|page| (page, filter))
+    });
+    let (result, page) = caller
+        .read(input, |tx, actor, (page, filter)| {
+            Ok((list_companies(tx, actor, &filter, &page)?, page))
+        })
         .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::company))
 }
 
 /// `GET /companies/{id}`.
 pub async fn get(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
-    let id = id(&path)?;
-    let company = caller.read(move |tx, actor| get_company(tx, actor, id)).await?;
+    let input = Query::none(&req).and_then(|()| id(&path));
+    let company = caller.read(input, get_company).await?;
     Ok(respond::one(dto::company(&company)))
 }
 
@@ -58,10 +60,13 @@ pub async fn contacts(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed: Vec<&str> = CONTACT_PARAMS.iter().copied().filter(|p| *p != "company_id").collect();
-    let (page, filter) = contact_list_query(Query::parse(&req, &allowed)?)?;
-    let id = id(&path)?;
-    let result = caller
-        .read(move |tx, actor| company_contacts(tx, actor, id, filter, &page))
+    let input = Query::parse(&req, &allowed)
+        .and_then(contact_list_query)
+        .and_then(|(page, filter)| Ok((page, filter, id(&path)?)));
+    let (result, page) = caller
+        .read(input, |tx, actor, (page, filter, id)| {
+            Ok((company_contacts(tx, actor, id, filter, &page)?, page))
+        })
         .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::contact))
 }

@@ -40,18 +40,19 @@ fn id(raw: &str) -> Result<ContactId, ApiError> {
 
 /// `GET /contacts`.
 pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let (page, filter) = list_query(Query::parse(&req, &PARAMS)?)?;
-    let result = caller
-        .read(move |tx, actor| list_contacts(tx, actor, &filter, &page))
+    let input = Query::parse(&req, &PARAMS).and_then(list_query);
+    let (result, page) = caller
+        .read(input, |tx, actor, (page, filter)| {
+            Ok((list_contacts(tx, actor, &filter, &page)?, page))
+        })
         .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::contact))
 }
 
 /// `GET /contacts/{id}`.
 pub async fn get(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Query::none(&req)?;
-    let id = id(&path)?;
-    let contact = caller.read(move |tx, actor| get_contact(tx, actor, id)).await?;
+    let input = Query::none(&req).and_then(|()| id(&path));
+    let contact = caller.read(input, get_contact).await?;
     Ok(respond::one(dto::contact(&contact)))
 }
 

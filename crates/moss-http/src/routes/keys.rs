@@ -15,10 +15,13 @@ use serde_json::Value;
 
 /// `GET /keys`: active keys.
 pub async fn list(caller: Caller<OwnerRead>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut q = Query::parse(&req, &PAGINATION)?;
-    let page = q.page::<KeySort>();
-    let page = q.finish(page)?;
-    let result = caller.read(move |tx, actor| list_keys(tx, actor, &page)).await?;
+    let input = Query::parse(&req, &PAGINATION).and_then(|mut q| {
+        let page = q.page::<KeySort>();
+        q.finish(page)
+    });
+    let (result, page) = caller
+        .read(input, |tx, actor, page| Ok((list_keys(tx, actor, &page)?, page)))
+        .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::api_key))
 }
 

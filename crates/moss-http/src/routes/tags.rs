@@ -11,9 +11,12 @@ use crate::{dto, respond};
 
 /// `GET /tags`: the workspace's tags with counts.
 pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut q = Query::parse(&req, &PAGINATION)?;
-    let page = q.page::<TagSort>();
-    let page = q.finish(page)?;
-    let result = caller.read(move |tx, actor| list_tags(tx, actor, &page)).await?;
+    let input = Query::parse(&req, &PAGINATION).and_then(|mut q| {
+        let page = q.page::<TagSort>();
+        q.finish(page)
+    });
+    let (result, page) = caller
+        .read(input, |tx, actor, page| Ok((list_tags(tx, actor, &page)?, page)))
+        .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::tag))
 }

@@ -12,10 +12,13 @@ use crate::{dto, respond};
 
 /// `GET /workspaces`: the caller's workspace, as a one-item list.
 pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut q = Query::parse(&req, &PAGINATION)?;
-    let page = q.page::<WorkspaceSort>();
-    let page = q.finish(page)?;
-    let ws = caller.read(current_workspace).await?;
+    let input = Query::parse(&req, &PAGINATION).and_then(|mut q| {
+        let page = q.page::<WorkspaceSort>();
+        q.finish(page)
+    });
+    let (ws, page) = caller
+        .read(input, |tx, actor, page| Ok((current_workspace(tx, actor)?, page)))
+        .await?;
     let items = if page.page == 1 { vec![ws] } else { Vec::new() };
     Ok(respond::list(
         Page { items, total: 1 },
@@ -27,9 +30,12 @@ pub async fn list(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse
 
 /// `GET /workspaces/members`: members of the caller's workspace.
 pub async fn members(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut q = Query::parse(&req, &PAGINATION)?;
-    let page = q.page::<MemberSort>();
-    let page = q.finish(page)?;
-    let result = caller.read(move |tx, actor| list_members(tx, actor, &page)).await?;
+    let input = Query::parse(&req, &PAGINATION).and_then(|mut q| {
+        let page = q.page::<MemberSort>();
+        q.finish(page)
+    });
+    let (result, page) = caller
+        .read(input, |tx, actor, page| Ok((list_members(tx, actor, &page)?, page)))
+        .await?;
     Ok(respond::list(result, page.page, page.per_page, dto::member))
 }

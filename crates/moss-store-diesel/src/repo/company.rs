@@ -13,7 +13,7 @@ use moss_domain::text::{HttpUrl, TagName, search_document};
 
 use super::contact::{fts5_query, pg_tsquery};
 use super::tag::{clear_record_tags, set_record_tags, tags_of};
-use super::{count, limits, naive, parse_id, utc};
+use super::{count, limits, naive, parse_id, stored_total, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
 use crate::json::{map_from_text, map_to_text};
@@ -111,6 +111,13 @@ fn filtered<'a>(conn: &MossConnection, ws: &'a str, f: &'a CompanyFilter) -> Box
         };
     }
     q
+}
+
+/// Whether `f` keeps every company (the list's total is then the stored one). Destructured so
+/// that a new filter field cannot be forgotten here.
+fn unfiltered(f: &CompanyFilter) -> bool {
+    let CompanyFilter { words, tag, domain } = f;
+    words.is_empty() && tag.is_none() && domain.is_none()
 }
 
 fn ordered<'a>(q: Boxed<'a>, page: &PageRequest<CompanySort>) -> Boxed<'a> {
@@ -220,25 +227,44 @@ impl CompanyRepo for DieselTx<'_> {
         page: &PageRequest<CompanySort>,
     ) -> Result<Page<Company>> {
         let ws = ws.to_string();
-        let total = filtered(self.conn, &ws, f)
-            .count()
-            .get_result::<i64>(self.conn)
-            .map_err(error::db)?;
-        let (limit, offset) = limits(page);
-        let rows = if u64::try_from(offset).unwrap_or(u64::MAX) >= count(total) {
-            Vec::new()
+        let total = if unfiltered(f) {
+            stored_total(self.conn, &ws, "companies")?
         } else {
+            count(
+                filtered(self.conn, &ws, f)
+                    .count()
+                    .get_result::<i64>(self.conn)
+                    .map_err(error::db)?,
+            )
+        };
+        let (limit, offset) = limits(page);
+        let rows = if u64::try_from(offset).unwrap_or(u64::MAX) >= total {
+            Vec::new()
+        } else if offset == 0 {
             ordered(filtered(self.conn, &ws, f), page)
                 .select(CompanyRow::as_select())
                 .limit(limit)
+                .load(self.conn)
+                .map_err(error::db)?
+        } else {
+            // A deferred join in two steps: the OFFSET is skipped on the sort's index reading
+            // ids only (an index-only scan), then only the page's rows are fetched.
+            let page_ids: Vec<String> = ordered(filtered(self.conn, &ws, f), page)
+                .select(companies::id)
+                .limit(limit)
                 .offset(offset)
+                .load(self.conn)
+                .map_err(error::db)?;
+            let rows: Boxed<'_> = companies::table
+                .filter(companies::workspace_id.eq(&ws))
+                .filter(companies::id.eq_any(&page_ids))
+                .into_boxed();
+            ordered(rows, page)
+                .select(CompanyRow::as_select())
                 .load(self.conn)
                 .map_err(error::db)?
         };
         let items = self.load_companies(&ws, rows)?;
-        Ok(Page {
-            items,
-            total: count(total),
-        })
+        Ok(Page { items, total })
     }
 }

@@ -156,15 +156,31 @@ impl KeyRepo for DieselTx<'_> {
     }
 
     fn touch_key(&mut self, id: KeyId, at: Timestamp, stale_before: Timestamp) -> Result<()> {
-        diesel::update(
-            api_keys::table.filter(api_keys::id.eq(id.to_string())).filter(
-                api_keys::last_used_at
-                    .is_null()
-                    .or(api_keys::last_used_at.le(naive(&stale_before))),
-            ),
-        )
-        .set(api_keys::last_used_at.eq(naive(&at)))
-        .execute(self.conn)
+        let (id, at, stale_before) = (id.to_string(), naive(&at), naive(&stale_before));
+        match self.conn {
+            // Concurrent requests with one key all see a stale `last_used_at` at the same
+            // moment. Waiting for the first one's row lock would hold every one of them until
+            // that UPDATE commits (a WAL flush each, one after another); the others skip the row
+            // instead: one of them is already recording the use.
+            crate::connection::MossConnection::Pg(c) => diesel::sql_query(
+                "UPDATE api_keys SET last_used_at = $1 WHERE id IN (SELECT id FROM api_keys WHERE id = $2 \
+                 AND (last_used_at IS NULL OR last_used_at <= $3) FOR UPDATE SKIP LOCKED)",
+            )
+            .bind::<diesel::sql_types::Timestamp, _>(at)
+            .bind::<diesel::sql_types::Text, _>(&id)
+            .bind::<diesel::sql_types::Timestamp, _>(stale_before)
+            .execute(c),
+            // SQLite has one writer at a time and no row locks.
+            crate::connection::MossConnection::Sqlite(_) => diesel::update(
+                api_keys::table.filter(api_keys::id.eq(&id)).filter(
+                    api_keys::last_used_at
+                        .is_null()
+                        .or(api_keys::last_used_at.le(stale_before)),
+                ),
+            )
+            .set(api_keys::last_used_at.eq(at))
+            .execute(self.conn),
+        }
         .map_err(error::db)?;
         Ok(())
     }

@@ -51,3 +51,22 @@ pub(crate) fn limits<S>(page: &moss_domain::PageRequest<S>) -> (i64, i64) {
         i64::try_from(page.offset()).unwrap_or(i64::MAX),
     )
 }
+
+/// The exact number of `resource` records (a table name) in workspace `ws`, read from the
+/// totals that the database's triggers keep on every insert and delete: a unfiltered list's
+/// `total` without counting its rows.
+pub(crate) fn stored_total(
+    conn: &mut crate::connection::MossConnection,
+    ws: &str,
+    resource: &str,
+) -> moss_domain::Result<u64> {
+    use crate::schema::record_totals;
+    use diesel::prelude::*;
+    let shards: Vec<i64> = record_totals::table
+        .filter(record_totals::workspace_id.eq(ws))
+        .filter(record_totals::resource.eq(resource))
+        .select(record_totals::total)
+        .load(conn)
+        .map_err(crate::error::db)?;
+    Ok(count(shards.iter().sum()))
+}
