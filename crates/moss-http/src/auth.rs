@@ -83,10 +83,7 @@ pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&(dyn Store + 'static)) -> moss_domain::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = state.store.clone();
-    web::block(move || f(&*store))
-        .await
-        .map_err(|e| ApiError::internal(&e.to_string()))?
-        .map_err(ApiError::from)
+    state.db.run(move || f(&*store)).await?.map_err(ApiError::from)
 }
 
 impl<P: Access> FromRequest for Caller<P> {
@@ -208,22 +205,23 @@ impl<P: Access> Caller<P> {
         } = self;
         let shared = state.clone();
         let ip_text = ip.map(|a| a.to_string());
-        let decided = web::block(move || {
-            let ctx = |actor| RequestContext {
-                actor,
-                request_id,
-                ip: ip_text,
-            };
-            shared
-                .store
-                .read(|tx| Ok(Self::decide(tx, &shared, &key, ctx, input, work)))
-                .unwrap_or_else(|e| Decided {
-                    headers: None,
-                    outcome: Err(e.into()),
-                })
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e.to_string()))?;
+        let decided = state
+            .db
+            .run(move || {
+                let ctx = |actor| RequestContext {
+                    actor,
+                    request_id,
+                    ip: ip_text,
+                };
+                shared
+                    .store
+                    .read(|tx| Ok(Self::decide(tx, &shared, &key, ctx, input, work)))
+                    .unwrap_or_else(|e| Decided {
+                        headers: None,
+                        outcome: Err(e.into()),
+                    })
+            })
+            .await?;
         if let Some(headers) = decided.headers {
             req.extensions_mut().insert(headers);
         }

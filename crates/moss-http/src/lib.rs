@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod client_ip;
+pub mod db;
 pub mod dto;
 pub mod error;
 pub mod input;
@@ -46,6 +47,9 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Proxies whose `X-Forwarded-For` is believed (`MOSS_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<client_ip::TrustedProxies>,
+    /// The threads that run database work, one per pooled connection (`MOSS_DB_POOL_SIZE`);
+    /// a request waits at most `MOSS_DB_TIMEOUT` for one.
+    pub db: db::DbThreads,
 }
 
 impl std::fmt::Debug for AppState {
@@ -63,9 +67,13 @@ impl AppState {
             limits: Arc::new(ratelimit::RateLimits::new(ratelimit::RateLimitSettings::default())),
             request_timeout: std::time::Duration::from_secs(30),
             trusted_proxies: Arc::default(),
+            db: db::DbThreads::new(DEFAULT_DB_THREADS, std::time::Duration::from_secs(5)),
         }
     }
 }
+
+/// Database threads of an [`AppState::new`] (the default pool size).
+pub const DEFAULT_DB_THREADS: usize = 10;
 
 /// Registers every route, the middleware and the error handlers on an actix `App`.
 /// The binary and the integration tests both build their server with this function.

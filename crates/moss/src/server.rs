@@ -36,6 +36,10 @@ pub struct ServerSettings {
     pub trusted_proxies: TrustedProxies,
     /// Stop gracefully on SIGTERM and SIGINT (off for servers embedded in tests).
     pub handle_signals: bool,
+    /// Threads running database work: the pool's size (`MOSS_DB_POOL_SIZE`).
+    pub db_threads: usize,
+    /// How long a request waits for a database connection (`MOSS_DB_TIMEOUT`).
+    pub db_timeout: Duration,
 }
 
 impl Default for ServerSettings {
@@ -50,6 +54,8 @@ impl Default for ServerSettings {
             client_timeout: Duration::from_secs(5),
             trusted_proxies: TrustedProxies::default(),
             handle_signals: true,
+            db_threads: moss_http::DEFAULT_DB_THREADS,
+            db_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -67,6 +73,7 @@ pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSetti
         limits: limits.clone(),
         request_timeout: settings.request_timeout,
         trusted_proxies: Arc::new(settings.trusted_proxies),
+        db: moss_http::db::DbThreads::new(settings.db_threads, settings.db_timeout),
     };
     // actix stops gracefully on SIGTERM only (SIGINT drops in-flight requests); we handle both.
     let mut server = HttpServer::new(move || moss_http::app(state.clone()))
