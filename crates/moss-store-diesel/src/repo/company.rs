@@ -17,7 +17,7 @@ use super::{count, limits, naive, parse_id, stored_total, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
 use crate::json::{map_from_text, map_to_text};
-use crate::schema::{companies, lower, lower_nullable, record_tags};
+use crate::schema::{companies, lower, lower_nullable, record_tags, tags};
 use crate::store::DieselTx;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -194,18 +194,33 @@ impl CompanyRepo for DieselTx<'_> {
     }
 
     fn company(&mut self, ws: WorkspaceId, id: CompanyId) -> Result<Option<Company>> {
-        let ws = ws.to_string();
-        let row = companies::table
-            .filter(companies::workspace_id.eq(&ws))
+        // One statement: the row once per tag it carries (or once with no tag), so a single
+        // read costs one round trip rather than two.
+        let rows: Vec<(CompanyRow, Option<String>)> = companies::table
+            .left_join(
+                record_tags::table.on(record_tags::workspace_id
+                    .eq(companies::workspace_id)
+                    .and(record_tags::record_id.eq(companies::id))),
+            )
+            .left_join(
+                tags::table.on(tags::workspace_id
+                    .eq(record_tags::workspace_id)
+                    .and(tags::name_lower.eq(record_tags::name_lower))),
+            )
+            .filter(companies::workspace_id.eq(ws.to_string()))
             .filter(companies::id.eq(id.to_string()))
-            .select(CompanyRow::as_select())
-            .first(self.conn)
-            .optional()
+            .select((CompanyRow::as_select(), tags::name.nullable()))
+            .load(self.conn)
             .map_err(error::db)?;
-        match row {
-            Some(row) => Ok(self.load_companies(&ws, vec![row])?.pop()),
-            None => Ok(None),
-        }
+        let mut names: Vec<TagName> = rows
+            .iter()
+            .filter_map(|(_, name)| name.clone().map(TagName::from_stored))
+            .collect();
+        moss_domain::text::sort_tags(&mut names);
+        rows.into_iter()
+            .next()
+            .map(|(row, _)| row.into_domain(names))
+            .transpose()
     }
 
     fn company_id_by_domain(&mut self, ws: WorkspaceId, domain: &str) -> Result<Option<CompanyId>> {

@@ -9,14 +9,14 @@ use moss_domain::contact::model::{Contact, ContactFilter, ContactSort};
 use moss_domain::contact::ports::ContactRepo;
 use moss_domain::id::{CompanyId, ContactId, WorkspaceId};
 use moss_domain::page::{Page, PageRequest, SortOrder};
-use moss_domain::text::{EmailAddress, HttpUrl, search_document};
+use moss_domain::text::{EmailAddress, HttpUrl, TagName, search_document};
 
 use super::tag::{clear_record_tags, set_record_tags, tags_of};
 use super::{count, limits, naive, parse_id, stored_total, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
 use crate::json::{map_from_text, map_to_text};
-use crate::schema::{contacts, lower, lower_nullable, record_tags};
+use crate::schema::{contacts, lower, lower_nullable, record_tags, tags};
 use crate::store::DieselTx;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -224,18 +224,33 @@ impl ContactRepo for DieselTx<'_> {
     }
 
     fn contact(&mut self, ws: WorkspaceId, id: ContactId) -> Result<Option<Contact>> {
-        let ws = ws.to_string();
-        let row = contacts::table
-            .filter(contacts::workspace_id.eq(&ws))
+        // One statement: the row once per tag it carries (or once with no tag), so a single
+        // read costs one round trip rather than two.
+        let rows: Vec<(ContactRow, Option<String>)> = contacts::table
+            .left_join(
+                record_tags::table.on(record_tags::workspace_id
+                    .eq(contacts::workspace_id)
+                    .and(record_tags::record_id.eq(contacts::id))),
+            )
+            .left_join(
+                tags::table.on(tags::workspace_id
+                    .eq(record_tags::workspace_id)
+                    .and(tags::name_lower.eq(record_tags::name_lower))),
+            )
+            .filter(contacts::workspace_id.eq(ws.to_string()))
             .filter(contacts::id.eq(id.to_string()))
-            .select(ContactRow::as_select())
-            .first(self.conn)
-            .optional()
+            .select((ContactRow::as_select(), tags::name.nullable()))
+            .load(self.conn)
             .map_err(error::db)?;
-        match row {
-            Some(row) => Ok(self.load_contacts(&ws, vec![row])?.pop()),
-            None => Ok(None),
-        }
+        let mut names: Vec<TagName> = rows
+            .iter()
+            .filter_map(|(_, name)| name.clone().map(TagName::from_stored))
+            .collect();
+        moss_domain::text::sort_tags(&mut names);
+        rows.into_iter()
+            .next()
+            .map(|(row, _)| row.into_domain(names))
+            .transpose()
     }
 
     fn contact_id_by_email(&mut self, ws: WorkspaceId, email_lower: &str) -> Result<Option<ContactId>> {
