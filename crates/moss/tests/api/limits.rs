@@ -319,6 +319,63 @@ fn an_exhausted_pool_answers_503_within_the_checkout_timeout(#[values(SQLITE, PO
     );
 }
 
+/// With one database thread, a request whose turn does not come within `MOSS_DB_TIMEOUT` is
+/// answered 503 without running; the request ahead of it finishes normally.
+#[test]
+fn a_request_that_waits_too_long_for_its_turn_at_the_database_answers_503_and_never_runs() {
+    let mut options = Options::default();
+    options.settings.db_threads = 1;
+    options.settings.db_timeout = Duration::from_secs(1);
+    let Some(app) = TestApp::start_with(SQLITE, options) else {
+        return;
+    };
+    // Hold SQLite's writer lock: the only database thread gets stuck in the create below.
+    let store = app.diesel.clone();
+    let holder = std::thread::spawn(move || {
+        use moss_domain::Store;
+        store.run(moss_domain::Mode::Write, &mut |_| {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(())
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    std::thread::scope(|s| {
+        let create = s.spawn(|| {
+            app.post("/api/v1/contacts", serde_json::json!({"first_name": "Ahead"}))
+                .header("Idempotency-Key", "ahead")
+                .send()
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let started = Instant::now();
+        let r = app
+            .post("/api/v1/contacts", serde_json::json!({"first_name": "Behind"}))
+            .header("Idempotency-Key", "behind")
+            .send();
+        let took = started.elapsed();
+        r.assert_error(503, "INTERNAL_ERROR");
+        assert_eq!(r.header("retry-after"), Some("1"));
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_millis(2500),
+            "{took:?}"
+        );
+        assert_eq!(
+            create.join().unwrap().status,
+            201,
+            "the request ahead finished normally"
+        );
+    });
+    holder.join().unwrap().unwrap();
+    let list = app.get("/api/v1/contacts").send();
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["meta"]["total"], 1, "the refused create never ran");
+    // It was not stored under its Idempotency-Key either: a retry runs afresh.
+    let retry = app
+        .post("/api/v1/contacts", serde_json::json!({"first_name": "Behind"}))
+        .header("Idempotency-Key", "behind")
+        .send();
+    assert_eq!((retry.status, retry.header("idempotent-replayed")), (201, None));
+}
+
 #[test]
 fn slow_clients_and_idle_connections_are_cut_off() {
     let mut options = Options::default();
