@@ -57,7 +57,7 @@ impl Access for OwnerWrite {
 /// The extractor refuses a missing or malformed key at once (no database work). A well-formed
 /// key is looked up in the same trip to the database as the route's work: [`Caller::read`]
 /// runs the key lookup, the rate limit, the permission check, the route's input check and the
-/// use case, in that order, on one pooled connection in one hop to the blocking pool.
+/// use case, in that order, on one pooled connection in one job on a database thread ([`crate::db::DbThreads`]).
 /// Mutations call [`Caller::admit`] first, so the caller is decided before the body is read.
 #[derive(Debug)]
 pub struct Caller<P> {
@@ -77,7 +77,7 @@ pub struct Admitted {
     state: AppState,
 }
 
-/// Runs synchronous store work on the blocking pool.
+/// Runs synchronous store work on a database thread (waiting at most `MOSS_DB_TIMEOUT` to start).
 pub async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&(dyn Store + 'static)) -> moss_domain::Result<T> + Send + 'static,
@@ -140,8 +140,9 @@ impl<P: Access> Caller<P> {
         }
     }
 
-    /// Authentication, then rate limit, then scope and role; run on the blocking pool with the
-    /// lookup's connection. `Ok(Err(_))` is a refusal that is not a database error.
+    /// Authentication, then rate limit, then scope and role, then the route's input and work;
+    /// run on a database thread with the lookup's connection. The rate-limit headers are
+    /// returned whenever the key was known, refused or not.
     fn decide<I, T>(
         tx: &mut dyn Tx,
         state: &AppState,
@@ -189,7 +190,7 @@ impl<P: Access> Caller<P> {
         }
     }
 
-    /// Runs `decide` in one hop to the blocking pool and applies its headers and refusals.
+    /// Runs `decide` in one job on a database thread and applies its headers and refusals.
     async fn run<I: Send + 'static, T: Send + 'static>(
         self,
         input: Result<I, ApiError>,

@@ -4,7 +4,7 @@ use clap::Parser;
 use moss::cli::Cli;
 
 /// mimalloc instead of glibc's malloc: the server allocates and frees small buffers on many
-/// threads (HTTP workers and the blocking pool), where it is faster and keeps resident memory
+/// threads (HTTP workers and the database threads), where it is faster and keeps resident memory
 /// lower (glibc keeps a growing arena per thread). Measured in docs/benchmarks.md.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -9,9 +9,9 @@ use moss_domain::contact::model::{Contact, ContactFilter, ContactSort};
 use moss_domain::contact::ports::ContactRepo;
 use moss_domain::id::{CompanyId, ContactId, WorkspaceId};
 use moss_domain::page::{Page, PageRequest, SortOrder};
-use moss_domain::text::{EmailAddress, HttpUrl, TagName, search_document};
+use moss_domain::text::{EmailAddress, HttpUrl, search_document};
 
-use super::tag::{clear_record_tags, set_record_tags, tags_of};
+use super::tag::{clear_record_tags, set_record_tags, tags_of, with_joined_tags};
 use super::{count, limits, naive, parse_id, stored_total, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
@@ -242,14 +242,8 @@ impl ContactRepo for DieselTx<'_> {
             .select((ContactRow::as_select(), tags::name.nullable()))
             .load(self.conn)
             .map_err(error::db)?;
-        let mut names: Vec<TagName> = rows
-            .iter()
-            .filter_map(|(_, name)| name.clone().map(TagName::from_stored))
-            .collect();
-        moss_domain::text::sort_tags(&mut names);
-        rows.into_iter()
-            .next()
-            .map(|(row, _)| row.into_domain(names))
+        with_joined_tags(rows)
+            .map(|(row, names)| row.into_domain(names))
             .transpose()
     }
 

@@ -87,6 +87,19 @@ pub(crate) fn tags_of(conn: &mut MossConnection, ws: &str, ids: &[String]) -> Re
     Ok(out)
 }
 
+/// Folds the rows of one record left-joined to its tags (the record once per tag, or once with
+/// no tag) into the record and its tags, sorted as [`tags_of`] sorts them.
+pub(crate) fn with_joined_tags<R>(rows: Vec<(R, Option<String>)>) -> Option<(R, Vec<TagName>)> {
+    let mut record = None;
+    let mut names = Vec::new();
+    for (row, name) in rows {
+        names.extend(name.map(TagName::from_stored));
+        record.get_or_insert(row);
+    }
+    moss_domain::text::sort_tags(&mut names);
+    record.map(|row| (row, names))
+}
+
 impl TagRepo for DieselTx<'_> {
     fn ensure_tags(&mut self, ws: WorkspaceId, list: &[TagName], at: Timestamp) -> Result<Vec<TagName>> {
         let ws = ws.to_string();
