@@ -12,7 +12,7 @@ use moss_domain::page::{Page, PageRequest, SortOrder};
 use moss_domain::text::{HttpUrl, TagName, search_document};
 
 use super::contact::{fts5_query, pg_tsquery};
-use super::tag::{clear_record_tags, set_record_tags, tags_of, with_joined_tags};
+use super::tag::{add_record_tags, clear_record_tags, set_record_tags, tags_of, with_joined_tags};
 use super::{count, limits, naive, parse_id, stored_total, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
@@ -158,7 +158,7 @@ impl CompanyRepo for DieselTx<'_> {
             .values(&row)
             .execute(self.conn)
             .map_err(error::db)?;
-        set_record_tags(self.conn, &row.workspace_id, &row.id, &c.tags)
+        add_record_tags(self.conn, &row.workspace_id, &row.id, &c.tags)
     }
 
     fn update_company(&mut self, c: &Company) -> Result<()> {

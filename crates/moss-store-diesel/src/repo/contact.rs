@@ -11,7 +11,7 @@ use moss_domain::id::{CompanyId, ContactId, WorkspaceId};
 use moss_domain::page::{Page, PageRequest, SortOrder};
 use moss_domain::text::{EmailAddress, HttpUrl, search_document};
 
-use super::tag::{clear_record_tags, set_record_tags, tags_of, with_joined_tags};
+use super::tag::{add_record_tags, clear_record_tags, set_record_tags, tags_of, with_joined_tags};
 use super::{count, limits, naive, parse_id, stored_total, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
@@ -189,7 +189,7 @@ impl ContactRepo for DieselTx<'_> {
             .values(&row)
             .execute(self.conn)
             .map_err(error::db)?;
-        set_record_tags(self.conn, &row.workspace_id, &row.id, &c.tags)
+        add_record_tags(self.conn, &row.workspace_id, &row.id, &c.tags)
     }
 
     fn update_contact(&mut self, c: &Contact) -> Result<()> {

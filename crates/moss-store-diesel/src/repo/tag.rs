@@ -34,9 +34,12 @@ struct RecordTagRow<'a> {
 
 /// Replaces a record's tags (already made canonical with `ensure_tags`).
 pub(crate) fn set_record_tags(conn: &mut MossConnection, ws: &str, record_id: &str, list: &[TagName]) -> Result<()> {
-    diesel::delete(record_tags::table.filter(record_tags::record_id.eq(record_id)))
-        .execute(conn)
-        .map_err(error::db)?;
+    clear_record_tags(conn, record_id)?;
+    add_record_tags(conn, ws, record_id, list)
+}
+
+/// Gives a record that has none yet (a new one) the tags in `list`.
+pub(crate) fn add_record_tags(conn: &mut MossConnection, ws: &str, record_id: &str, list: &[TagName]) -> Result<()> {
     // A name twice (in any case) is one tag, not a primary-key violation.
     let mut seen = HashSet::new();
     for key in list.iter().map(TagName::key).filter(|k| seen.insert(k.clone())) {
