@@ -100,6 +100,10 @@ impl Errors {
     pub fn extend(&mut self, other: Vec<FieldError>) {
         self.0.extend(other);
     }
+    /// How many errors were recorded.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -67,14 +67,34 @@ pub struct RequestContext {
     pub ip: Option<String>,
 }
 
-/// The result of a mutating use case: its value and the audit event it must write.
-/// A mutation cannot be returned without saying what to audit.
+/// The result of a mutating use case: its value and the audit events it must write.
+/// A mutation cannot be returned without saying what to audit: one event for most changes,
+/// one per record for a bulk change, none (see [`Change::unchanged`]) for a write that changed
+/// no stored value.
 #[derive(Debug)]
 pub struct Change<T> {
     /// What the use case produced.
     pub value: T,
-    /// The audit entry to write with it.
-    pub audit: AuditEvent,
+    /// The audit entries to write with it, in order.
+    pub events: Vec<AuditEvent>,
+}
+
+impl<T> Change<T> {
+    /// A change that writes one audit entry.
+    pub fn new(value: T, event: AuditEvent) -> Self {
+        Self {
+            value,
+            events: vec![event],
+        }
+    }
+
+    /// A write that changed no stored value: no audit entry (contract.md, Audit log).
+    pub fn unchanged(value: T) -> Self {
+        Self {
+            value,
+            events: Vec::new(),
+        }
+    }
 }
 
 /// What the API answered to a mutation.
@@ -93,7 +113,9 @@ pub fn apply<T>(
     op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>>,
 ) -> Result<T> {
     let change = op(tx, &ctx.actor)?;
-    tx.audit().insert_audit(&AuditEntry::record(ctx, change.audit))?;
+    for event in change.events {
+        tx.audit().insert_audit(&AuditEntry::record(ctx, event))?;
+    }
     Ok(change.value)
 }
 
@@ -197,10 +219,7 @@ mod tests {
     }
 
     fn created(id: ContactId) -> Change<&'static str> {
-        Change {
-            value: "done",
-            audit: AuditEvent::new("contact", "created", id),
-        }
+        Change::new("done", AuditEvent::new("contact", "created", id))
     }
 
     #[rstest]

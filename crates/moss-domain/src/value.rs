@@ -84,6 +84,13 @@ impl<T> Patch<T> {
             Self::Set(v) => Some(v),
         }
     }
+    /// The value sent, if any (absent and `null` are both `None`).
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Self::Set(v) => Some(v),
+            Self::Absent | Self::Null => None,
+        }
+    }
     /// True when the field was not sent.
     pub fn is_absent(&self) -> bool {
         matches!(self, Self::Absent)

@@ -109,13 +109,17 @@ impl<P: Access> Caller<P> {
             .map(|d| d.get_ref().clone())
             .ok_or_else(|| ApiError::internal("AppState missing"))?;
         let ip = state.trusted_proxies.client_ip(req);
-        // Malformed keys (prefix, checksum) are refused without touching the database.
-        let key = req
-            .headers()
-            .get(API_KEY)
-            .and_then(|v| v.to_str().ok())
-            .filter(|k| KeySecret::parse(k).is_some())
-            .map(str::to_owned);
+        // Malformed keys (prefix, checksum) are refused without touching the database, and so
+        // is a request with two keys: which one would speak for it is ambiguous.
+        let mut sent = req.headers().get_all(API_KEY);
+        let key = match (sent.next(), sent.next()) {
+            (Some(v), None) => v
+                .to_str()
+                .ok()
+                .filter(|k| KeySecret::parse(k).is_some())
+                .map(str::to_owned),
+            _ => None,
+        };
         let Some(key) = key else {
             return Err(Self::refused(&state, ip, ApiError::unauthorized()));
         };

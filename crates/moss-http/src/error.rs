@@ -6,6 +6,10 @@ use moss_domain::{DomainError, FieldError};
 
 use crate::wire::{ErrorBody, ErrorEnvelope, FieldDetail, to_value};
 
+/// Most field errors listed in one answer's `details` (contract.md, Errors): an answer stays
+/// small whatever the body held.
+pub const MAX_DETAILS: usize = 100;
+
 /// An error answer in the envelope. The request id is added by the middleware.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -45,12 +49,17 @@ impl ApiError {
         }
     }
 
-    /// 400 with field errors.
-    pub fn validation(details: Vec<FieldError>) -> Self {
+    /// 400 with field errors: the first [`MAX_DETAILS`] of them, and their number in `message`.
+    pub fn validation(mut details: Vec<FieldError>) -> Self {
         let message = match details.as_slice() {
             [one] => format!("Invalid {}: {}.", one.field, one.message),
-            _ => format!("The request has {} invalid fields.", details.len()),
+            many if many.len() > MAX_DETAILS => format!(
+                "The request has {} invalid fields; the first {MAX_DETAILS} are listed.",
+                many.len()
+            ),
+            many => format!("The request has {} invalid fields.", many.len()),
         };
+        details.truncate(MAX_DETAILS);
         Self {
             details: Some(details),
             ..Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
@@ -173,6 +182,7 @@ impl ResponseError for ApiError {
         if let Some(id) = &self.request_id {
             b.insert_header((crate::middleware::REQUEST_ID, &**id));
             b.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+            b.insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
             if let Some(secs) = self.retry_after {
                 b.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
             }

@@ -10,6 +10,7 @@ use moss_domain::FieldError;
 use moss_domain::error::Errors;
 use moss_domain::page::{PageRequest, SortField};
 use moss_domain::value::{Number, Patch, Value};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use crate::error::ApiError;
@@ -103,12 +104,14 @@ pub struct Body {
     bad: HashSet<String>,
 }
 
-/// Reads the request body, refusing more than [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) with 413.
-/// Handlers call this after their `Caller<P>` extractor, so authentication (401) and scope
-/// (403) are always decided before the body is read.
+/// Reads the request body, refusing more than [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) with 413
+/// and a body that has not fully arrived within `deadline` with 408. Handlers call this after
+/// their `Caller<P>` extractor, so authentication (401) and scope (403) are always decided
+/// before the body is read.
 pub async fn read_body(
     req: &HttpRequest,
     mut payload: impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+    deadline: std::time::Duration,
 ) -> Result<web::Bytes, ApiError> {
     let limit = crate::MAX_BODY_BYTES;
     let too_large = || {
@@ -126,68 +129,190 @@ pub async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::field("body", format!("the body could not be read: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(too_large());
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| payload_error(&e))?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
+        Ok(body.freeze())
+    };
+    match actix_web::rt::time::timeout(deadline, read).await {
+        Ok(body) => body,
+        Err(_elapsed) => Err(ApiError::with_status(
+            StatusCode::REQUEST_TIMEOUT,
+            "body",
+            format!(
+                "The request body did not arrive within {} seconds; send it faster or in full.",
+                deadline.as_secs()
+            ),
+        )),
     }
-    Ok(body.freeze())
+}
+
+/// What went wrong while a body was arriving, in our words (never the framework's).
+fn payload_error(e: &actix_web::error::PayloadError) -> ApiError {
+    use actix_web::error::PayloadError;
+    let message = match e {
+        PayloadError::Incomplete(_) => "the body ended before its declared length (Content-Length) or its last chunk",
+        PayloadError::EncodingCorrupted => "the body's transfer or content encoding is malformed",
+        PayloadError::Overflow => {
+            return ApiError::with_status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body",
+                format!("The request body is larger than {} bytes.", crate::MAX_BODY_BYTES),
+            );
+        }
+        _ => "the body could not be read",
+    };
+    ApiError::field("body", message)
 }
 
 /// Checks the content type and parses the body as a JSON object.
 pub fn json_object(req: &HttpRequest, bytes: &[u8]) -> Result<Body, ApiError> {
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let is_json = content_type.is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
-    });
-    if !is_json {
+    if !content_type.is_some_and(is_json_utf8) {
         return Err(ApiError::with_status(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "body",
-            "The request body must be JSON (Content-Type: application/json).",
+            "The request body must be JSON in UTF-8 (Content-Type: application/json).",
         ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::field("body", "a JSON object is required"));
     }
     match serde_json::from_slice::<TopLevel>(bytes) {
-        Ok(TopLevel::Object(map)) => Ok(Body {
-            // Field names stay as sent (an unknown name is refused as written).
-            map: map.into_iter().map(|(k, v)| (k, strip_nul_json(v))).collect(),
-            errors: Errors::new(),
-            known: HashSet::new(),
-            bad: HashSet::new(),
-        }),
+        Ok(TopLevel::Object(entries)) => {
+            let mut body = Body {
+                map: Map::new(),
+                errors: Errors::new(),
+                known: HashSet::new(),
+                bad: HashSet::new(),
+            };
+            for (name, raw) in entries {
+                // Field names stay as sent (an unknown name is refused as written).
+                let before = body.errors.len();
+                let value = checked(&raw, &name, 1, &mut body.errors)
+                    .map_err(|e| ApiError::field("body", format!("malformed JSON: {e}")))?;
+                if body.errors.len() > before {
+                    body.bad.insert(name.clone());
+                }
+                body.map.insert(name, value);
+            }
+            Ok(body)
+        }
         Ok(TopLevel::Other) => Err(ApiError::field("body", "must be a JSON object")),
         Err(e) => Err(ApiError::field("body", format!("malformed JSON: {e}"))),
     }
 }
 
-/// Removes NUL (U+0000) characters, as trimming removes surrounding whitespace: Postgres cannot
-/// store them in text, so neither database is given one and both keep the same value.
+/// `application/json` or `application/*+json`, in UTF-8: a `charset` parameter, when sent, must
+/// name UTF-8 (JSON has no other encoding; RFC 8259).
+fn is_json_utf8(content_type: &str) -> bool {
+    let mut parts = content_type.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let json = essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"));
+    json && parts.all(|param| {
+        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        !name.trim().eq_ignore_ascii_case("charset") || value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+    })
+}
+
+/// Removes NUL (U+0000) characters from a query value used as free text (the body's free text
+/// is cleaned the same way by the domain's text rules, `moss_domain::text`).
 pub fn strip_nul(s: String) -> String {
     if s.contains('\0') { s.replace('\0', "") } else { s }
 }
 
-/// [`strip_nul`] on every string value inside a JSON value. Object keys (custom field names)
-/// stay as sent, so error paths name them as written; a name with NUL is refused.
-fn strip_nul_json(v: Json) -> Json {
-    match v {
-        Json::String(s) => Json::String(strip_nul(s)),
-        Json::Array(items) => Json::Array(items.into_iter().map(strip_nul_json).collect()),
-        Json::Object(map) => Json::Object(map.into_iter().map(|(k, v)| (k, strip_nul_json(v))).collect()),
-        other => other,
+/// Parses one JSON value from its raw text, checking every integer literal: one outside the
+/// signed 64-bit range is recorded as an error at its path (`custom_fields.big`,
+/// `custom_fields.list[2]`) and read as `null`, never silently turned into a float. Nested
+/// objects may not repeat a key either.
+fn checked(raw: &RawValue, path: &str, depth: usize, errors: &mut Errors) -> Result<Json, serde_json::Error> {
+    if depth > MAX_JSON_DEPTH {
+        // The document's parse skipped over this value without descending into it.
+        return Err(serde::de::Error::custom("nested too deeply"));
+    }
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let Entries(entries) = serde_json::from_str(text)?;
+            let mut map = Map::new();
+            for (key, value) in entries {
+                let value = checked(&value, &format!("{path}.{key}"), depth + 1, errors)?;
+                map.insert(key, value);
+            }
+            Ok(Json::Object(map))
+        }
+        Some(b'[') => {
+            let items: Vec<Box<RawValue>> = serde_json::from_str(text)?;
+            let mut list = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                list.push(checked(item, &format!("{path}[{i}]"), depth + 1, errors)?);
+            }
+            Ok(Json::Array(list))
+        }
+        Some(b'-' | b'0'..=b'9') if !text.contains(['.', 'e', 'E']) => match text.parse::<i64>() {
+            Ok(n) => Ok(Json::from(n)),
+            Err(_) => {
+                errors.push(
+                    path,
+                    format!(
+                        "must be an integer from {} to {} (a larger one would lose digits)",
+                        i64::MIN,
+                        i64::MAX
+                    ),
+                );
+                Ok(Json::Null)
+            }
+        },
+        _ => serde_json::from_str(text),
     }
 }
 
-/// A JSON document whose top level, when an object, may not repeat a key: `{"a": 1, "a": 2}`
-/// is ambiguous, so it is refused rather than silently keeping one of the values.
+/// How deeply a body's values may nest (serde_json's own limit for a document).
+const MAX_JSON_DEPTH: usize = 128;
+
+/// The members of a JSON object in their order, refusing a repeated key.
+struct Entries(Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, access: A) -> Result<Entries, A::Error> {
+                read_entries(access).map(Entries)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// Reads an object's members, refusing a repeated key: `{"a": 1, "a": 2}` is ambiguous, so it
+/// is refused rather than silently keeping one of the values.
+fn read_entries<'de, A: serde::de::MapAccess<'de>>(mut access: A) -> Result<Vec<(String, Box<RawValue>)>, A::Error> {
+    let mut seen = HashSet::new();
+    let mut entries = Vec::new();
+    while let Some(key) = access.next_key::<String>()? {
+        let value: Box<RawValue> = access.next_value()?;
+        if !seen.insert(key.clone()) {
+            return Err(serde::de::Error::custom(format!("duplicate field {key:?}")));
+        }
+        entries.push((key, value));
+    }
+    Ok(entries)
+}
+
+/// A JSON document: an object's members, or anything else (refused by the caller).
 enum TopLevel {
-    Object(Map<String, Json>),
+    Object(Vec<(String, Box<RawValue>)>),
     Other,
 }
 
@@ -205,16 +330,8 @@ impl<'de> serde::de::Visitor<'de> for TopLevelVisitor {
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
-        let mut map = Map::new();
-        while let Some(key) = access.next_key::<String>()? {
-            let value: Json = access.next_value()?;
-            if map.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!("duplicate field {key:?}")));
-            }
-            map.insert(key, value);
-        }
-        Ok(TopLevel::Object(map))
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, access: A) -> Result<TopLevel, A::Error> {
+        read_entries(access).map(TopLevel::Object)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
         while access.next_element::<serde::de::IgnoredAny>()?.is_some() {}

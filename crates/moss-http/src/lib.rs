@@ -10,8 +10,10 @@
 pub mod auth;
 pub mod client_ip;
 pub mod db;
+pub mod docs_page;
 pub mod dto;
 pub mod error;
+pub mod front;
 pub mod input;
 pub mod middleware;
 pub mod mutation;
@@ -45,6 +47,9 @@ pub struct AppState {
     pub limits: Arc<ratelimit::RateLimits>,
     /// Longest a request may take before it is answered 503 (`MOSS_REQUEST_TIMEOUT`).
     pub request_timeout: std::time::Duration,
+    /// Longest a request's body may take to arrive before it is answered 408
+    /// (`MOSS_BODY_TIMEOUT`).
+    pub body_timeout: std::time::Duration,
     /// Proxies whose `X-Forwarded-For` is believed (`MOSS_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<client_ip::TrustedProxies>,
     /// The threads that run database work, one per pooled connection (`MOSS_DB_POOL_SIZE`);
@@ -66,11 +71,15 @@ impl AppState {
             idempotency_ttl: moss_domain::idempotency::MIN_RETENTION,
             limits: Arc::new(ratelimit::RateLimits::new(ratelimit::RateLimitSettings::default())),
             request_timeout: std::time::Duration::from_secs(30),
+            body_timeout: std::time::Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             trusted_proxies: Arc::default(),
             db: db::DbThreads::new(DEFAULT_DB_THREADS, std::time::Duration::from_secs(5)),
         }
     }
 }
+
+/// Seconds a body may take to arrive by default (`MOSS_BODY_TIMEOUT`).
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 15;
 
 /// Database threads of an [`AppState::new`] (the default pool size).
 pub const DEFAULT_DB_THREADS: usize = 10;

@@ -103,6 +103,13 @@ pub async fn envelope(
     if !path.starts_with("/docs") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if res.status() == StatusCode::REQUEST_TIMEOUT {
+        // The rest of a slow body may still be arriving: the connection cannot be reused.
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     let status = res.status().as_u16();
     span.in_scope(|| {
         tracing::info!(

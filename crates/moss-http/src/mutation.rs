@@ -43,11 +43,15 @@ impl<P: Access + 'static> FromRequest for Mutation<P> {
         Box::pin(async move {
             // Check order: authentication and permission, then input (body, query, header).
             let caller = caller.await?.admit().await?;
-            let body = input::read_body(&req, payload).await?;
+            let body = input::read_body(&req, payload, caller.state().body_timeout).await?;
             Query::none(&req)?;
-            let claim = match req.headers().get(IDEMPOTENCY_KEY) {
-                None => None,
-                Some(raw) => {
+            let mut sent = req.headers().get_all(IDEMPOTENCY_KEY);
+            let claim = match (sent.next(), sent.next()) {
+                (None, _) => None,
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::field("Idempotency-Key", "must be sent at most once"));
+                }
+                (Some(raw), None) => {
                     let key = raw
                         .to_str()
                         .map_err(|_| ApiError::field("Idempotency-Key", "must be 1 to 255 printable ASCII characters"))

@@ -78,47 +78,20 @@ pub async fn serve() -> HttpResponse {
     HttpResponse::Ok().content_type(JSON).body(document_json())
 }
 
-/// Registers the spec route and the docs page (neither needs a key). The page's assets ship
-/// in the binary (utoipa-swagger-ui's `vendored` Swagger UI); the online validator is off.
+/// `GET /api/v1/openapi.json`: the document (no key needed; no query parameters).
+pub async fn spec(req: actix_web::HttpRequest) -> Result<HttpResponse, crate::ApiError> {
+    crate::input::Query::none(&req)?;
+    Ok(serve().await)
+}
+
+/// Registers the spec route (no key needed); any other method answers 405 with `Allow: GET`.
 pub fn register(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource(SPEC_PATH).route(web::get().to(serve)));
-    cfg.service(web::resource(DOCS_PATH).route(web::get().to(|| async {
-        HttpResponse::PermanentRedirect()
-            .insert_header((actix_web::http::header::LOCATION, format!("{DOCS_PATH}/")))
-            .finish()
-    })));
-    cfg.service(web::resource(format!("{DOCS_PATH}/{BUNDLE}")).route(web::get().to(bundle)));
-    cfg.service(utoipa_swagger_ui::SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).config(swagger_config()));
-}
-
-fn swagger_config() -> utoipa_swagger_ui::Config<'static> {
-    utoipa_swagger_ui::Config::from(SPEC_PATH)
-        .validator_url("none")
-        .try_it_out_enabled(true)
-        .persist_authorization(false)
-}
-
-/// Swagger UI's script, whose built-in default `validatorUrl` names an outside host.
-const BUNDLE: &str = "swagger-ui-bundle.js";
-/// That default (a quoted string in the script), and what it is replaced with: `"none"`, as
-/// the page's configuration says too.
-const VALIDATOR_DEFAULT: (&str, &str) = ("\"https://validator.swagger.io/validator\"", "\"none\"");
-
-/// `GET /docs/swagger-ui-bundle.js`, with the online validator's default address removed, so
-/// nothing on the page can name another host even without the page's configuration.
-async fn bundle() -> HttpResponse {
-    static PATCHED: std::sync::OnceLock<Option<(String, String)>> = std::sync::OnceLock::new();
-    let patched = PATCHED.get_or_init(|| {
-        let file = utoipa_swagger_ui::serve(BUNDLE, std::sync::Arc::new(swagger_config())).ok()??;
-        let text = String::from_utf8_lossy(&file.bytes).replace(VALIDATOR_DEFAULT.0, VALIDATOR_DEFAULT.1);
-        Some((file.content_type, text))
-    });
-    match patched {
-        Some((content_type, text)) => HttpResponse::Ok()
-            .content_type(content_type.as_str())
-            .body(text.clone()),
-        None => HttpResponse::NotFound().finish(),
-    }
+    cfg.service(
+        web::resource(SPEC_PATH)
+            .route(web::get().to(spec))
+            .default_service(web::to(crate::routes::only_get)),
+    );
+    crate::docs_page::register(cfg);
 }
 
 fn http_method(m: &Method) -> HttpMethod {
@@ -567,7 +540,7 @@ fn components() -> Components {
         API_KEY,
         SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
             "X-API-Key",
-            "An API key, `moss_k_...`, created with `moss keys create` or `POST /api/v1/keys`.",
+            "An API key, `moss_k_...`, created with `moss key create` or `POST /api/v1/keys`.",
         ))),
     )
     .build()

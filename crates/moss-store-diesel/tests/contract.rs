@@ -1608,10 +1608,8 @@ fn audit_entries_are_stored_as_given(#[case] backend: Backend) {
                 ..new_contact(actor.workspace_id, "Jane")
             };
             tx.contacts().insert_contact(&c)?;
-            Ok(Change {
-                audit: AuditEvent::new("contact", "created", c.id),
-                value: c,
-            })
+            let event = AuditEvent::new("contact", "created", c.id);
+            Ok(Change::new(c, event))
         })
         .unwrap();
     assert!(fx.contact(ws, created.id).is_some());
@@ -1691,10 +1689,7 @@ fn a_failed_unit_of_work_leaves_nothing(#[case] backend: Backend) {
     let orphan = new_contact(ws, "Orphan");
     let r = fx.dyn_store().mutate(&ctx, |tx, _| {
         tx.contacts().insert_contact(&orphan)?;
-        Ok(Change {
-            audit: AuditEvent::new("contact", "created", orphan.id),
-            value: (),
-        })
+        Ok(Change::new((), AuditEvent::new("contact", "created", orphan.id)))
     });
     assert!(r.is_err());
 

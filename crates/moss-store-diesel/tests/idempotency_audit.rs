@@ -126,7 +126,7 @@ fn the_failure_switch_rolls_back_a_whole_mutation(#[case] backend: Backend) {
             tx.workspaces().insert_workspace(&w)?;
             let mut audit = AuditEvent::new("workspace", "created", w.id);
             audit.workspace_id = Some(w.id);
-            Ok(moss_domain::Change { value: (), audit })
+            Ok(moss_domain::Change::new((), audit))
         }
     };
     store.fail_next_write();
@@ -155,10 +155,10 @@ fn audit_entries_cannot_be_changed_or_deleted(#[case] backend: Backend) {
     dyn_store
         .mutate(&ctx, move |tx, _| {
             tx.workspaces().insert_workspace(&w)?;
-            Ok(moss_domain::Change {
-                value: (),
-                audit: AuditEvent::new("workspace", "created", ws),
-            })
+            Ok(moss_domain::Change::new(
+                (),
+                AuditEvent::new("workspace", "created", ws),
+            ))
         })
         .unwrap();
     let page = PageRequest {

@@ -113,6 +113,9 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "MOSS_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
+    /// Seconds a request's body may take to arrive before it is answered 408.
+    #[arg(long, env = "MOSS_BODY_TIMEOUT", default_value_t = moss_http::DEFAULT_BODY_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
     /// Seconds an idle keep-alive connection stays open.
     #[arg(long, env = "MOSS_KEEP_ALIVE", default_value_t = 5)]
     pub keep_alive: u64,

@@ -386,6 +386,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
             auth_failure_rps: args.auth_failure_rps,
         },
         request_timeout: Duration::from_secs(args.request_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
         keep_alive: Duration::from_secs(args.keep_alive),
         client_timeout: Duration::from_secs(args.client_timeout),
         trusted_proxies: args.trusted_proxies.parse().map_err(CliError::usage)?,

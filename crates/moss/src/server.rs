@@ -4,12 +4,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::HttpServer;
 use actix_web::dev::Server;
 use moss_domain::Store;
 use moss_domain::store::Mode;
 use moss_http::AppState;
 use moss_http::client_ip::TrustedProxies;
+use moss_http::front::ConnectionSettings;
 use moss_http::ratelimit::{RateLimitSettings, RateLimits};
 
 /// How often expired idempotency records are purged (besides when their key is reused).
@@ -28,6 +28,8 @@ pub struct ServerSettings {
     pub rate_limits: RateLimitSettings,
     /// Longest a request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// Longest a request's body may take to arrive before it is answered 408.
+    pub body_timeout: Duration,
     /// How long an idle keep-alive connection stays open.
     pub keep_alive: Duration,
     /// How long a client may take to send a request's head (slow clients are cut off).
@@ -50,6 +52,7 @@ impl Default for ServerSettings {
             idempotency_ttl: Duration::from_secs(86_400),
             rate_limits: RateLimitSettings::default(),
             request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(moss_http::DEFAULT_BODY_TIMEOUT_SECS),
             keep_alive: Duration::from_secs(5),
             client_timeout: Duration::from_secs(5),
             trusted_proxies: TrustedProxies::default(),
@@ -72,22 +75,22 @@ pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSetti
         idempotency_ttl: ttl,
         limits: limits.clone(),
         request_timeout: settings.request_timeout,
+        body_timeout: settings.body_timeout,
         trusted_proxies: Arc::new(settings.trusted_proxies),
         db: moss_http::db::DbThreads::new(settings.db_threads, settings.db_timeout),
     };
     // actix stops gracefully on SIGTERM only (SIGINT drops in-flight requests); we handle both.
-    let mut server = HttpServer::new(move || moss_http::app(state.clone()))
-        .disable_signals()
-        .shutdown_timeout(settings.shutdown_timeout.as_secs())
-        .keep_alive(settings.keep_alive)
-        .client_request_timeout(settings.client_timeout)
-        .client_disconnect_timeout(Duration::from_secs(1))
-        .listen(listener)?;
-    if settings.workers > 0 {
-        server = server.workers(settings.workers);
-    }
+    let server = moss_http::front::server(
+        listener,
+        state,
+        ConnectionSettings {
+            workers: settings.workers,
+            keep_alive: settings.keep_alive,
+            client_timeout: settings.client_timeout,
+            shutdown_timeout: settings.shutdown_timeout,
+        },
+    )?;
     actix_web::rt::spawn(cleanup_loop(store, limits));
-    let server = server.run();
     if settings.handle_signals {
         let handle = server.handle();
         actix_web::rt::spawn(async move {

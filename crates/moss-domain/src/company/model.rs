@@ -6,8 +6,8 @@ use crate::error::{Errors, FieldError};
 use crate::id::{CompanyId, WorkspaceId};
 use crate::page::SortField;
 use crate::text::{
-    HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, TagName, check_custom_fields, is_host_name, optional_text, optional_url,
-    parse_tags, patch_optional_text, patch_required_text, patch_with, required_text, search_words,
+    HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, TagName, check_custom_fields, fold, is_host_name, optional_text,
+    optional_url, parse_tags, patch_optional_text, patch_required_text, patch_with, required_text, search_words,
 };
 use crate::time::Timestamp;
 use crate::value::{Patch, Value};
@@ -17,13 +17,18 @@ use crate::value::{Patch, Value};
 pub struct Domain(String);
 
 impl Domain {
-    /// Parses a host name such as `acme.com` (no scheme, no path).
+    /// Parses a host name such as `acme.com` (no scheme, no path): at most 253 characters as
+    /// sent, trimmed, ASCII labels (punycode allowed), at least two of them; stored lower-cased.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let invalid = || FieldError::new(field, "must be a host name such as acme.com");
+        if raw.chars().count() > MAX_HOST {
+            return Err(FieldError::new(field, format!("must be at most {MAX_HOST} characters")));
+        }
         let s = raw.trim().to_ascii_lowercase();
         if is_host_name(&s, true) {
             Ok(Self(s))
         } else {
-            Err(FieldError::new(field, "must be a host name such as acme.com"))
+            Err(invalid())
         }
     }
     /// The lower-cased host name.
@@ -112,10 +117,10 @@ impl NewCompany {
     pub fn parse(input: CompanyInput) -> Result<Self, Vec<FieldError>> {
         let mut e = Errors::new();
         let name = e.check(required_text("name", input.name, MAX_NAME));
-        let domain = match input.domain.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => e.check(Domain::parse("domain", raw)),
-        };
+        let domain = input
+            .domain
+            .and_then(|raw| e.check(patch_with("domain", Patch::Set(raw), Domain::parse)))
+            .and_then(Patch::into_option);
         let industry = e.check(optional_text("industry", input.industry, MAX_NAME)).flatten();
         let website = e.check(optional_url("website", input.website)).flatten();
         let phone = e.check(optional_text("phone", input.phone, MAX_PHONE)).flatten();
@@ -123,8 +128,12 @@ impl NewCompany {
         let tags = e
             .take(parse_tags("tags", input.tags.unwrap_or_default()))
             .unwrap_or_default();
-        let custom_fields = input.custom_fields.unwrap_or_default();
-        e.take(check_custom_fields("custom_fields", &custom_fields));
+        let custom_fields = e
+            .take(check_custom_fields(
+                "custom_fields",
+                input.custom_fields.unwrap_or_default(),
+            ))
+            .unwrap_or_default();
         e.finish()?;
         let name = name.ok_or_else(|| vec![FieldError::new("name", "is required")])?;
         Ok(Self {
@@ -188,13 +197,13 @@ impl CompanyChanges {
         let mut e = Errors::new();
         let name = e.check(patch_required_text("name", p.name, MAX_NAME)).flatten();
         let domain = e
-            .check(patch_with(p.domain, |s| Domain::parse("domain", s)))
+            .check(patch_with("domain", p.domain, Domain::parse))
             .unwrap_or_default();
         let industry = e
             .check(patch_optional_text("industry", p.industry, MAX_NAME))
             .unwrap_or_default();
         let website = e
-            .check(patch_with(p.website, |s| HttpUrl::parse("website", s)))
+            .check(patch_with("website", p.website, HttpUrl::parse))
             .unwrap_or_default();
         let phone = e
             .check(patch_optional_text("phone", p.phone, MAX_PHONE))
@@ -211,8 +220,8 @@ impl CompanyChanges {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Set(BTreeMap::new()),
             Patch::Set(m) => e
-                .take(check_custom_fields("custom_fields", &m))
-                .map_or(Patch::Absent, |()| Patch::Set(m)),
+                .take(check_custom_fields("custom_fields", m))
+                .map_or(Patch::Absent, Patch::Set),
         };
         e.finish()?;
         Ok(Self {
@@ -244,8 +253,8 @@ impl CompanyFilter {
     pub fn parse(q: Option<&str>, tag: Option<&str>, domain: Option<&str>) -> Self {
         Self {
             words: q.map(search_words).unwrap_or_default(),
-            tag: tag.map(|t| t.trim().to_lowercase()),
-            domain: domain.map(|d| d.trim().to_ascii_lowercase()),
+            tag: tag.map(|t| fold(t.trim())),
+            domain: domain.map(|d| fold(d.trim())),
         }
     }
 }

@@ -47,7 +47,7 @@ pub fn create_company(tx: &mut dyn Tx, actor: &Actor, input: NewCompany) -> Resu
     };
     tx.companies().insert_company(&company)?;
     let audit = AuditEvent::new("company", "created", company.id);
-    Ok(Change { value: company, audit })
+    Ok(Change::new(company, audit))
 }
 
 /// One company of the caller's workspace.
@@ -146,14 +146,13 @@ pub fn update_company(
         Value::Map(old.custom_fields.clone()),
         Value::Map(new.custom_fields.clone()),
     );
-    if !diffs.is_empty() {
-        new.updated_at = at;
-        tx.companies().update_company(&new)?;
+    if diffs.is_empty() {
+        // Nothing stored changes: no write, no entry, `updated_at` stays.
+        return Ok(Change::unchanged(old));
     }
-    Ok(Change {
-        value: new,
-        audit: AuditEvent::updated("company", id, diffs),
-    })
+    new.updated_at = at;
+    tx.companies().update_company(&new)?;
+    Ok(Change::new(new, AuditEvent::updated("company", id, diffs)))
 }
 
 /// Deletes a company; its contacts stay, with `company_id` cleared.
@@ -162,10 +161,7 @@ pub fn delete_company(tx: &mut dyn Tx, actor: &Actor, id: CompanyId) -> Result<C
     if !tx.companies().delete_company(actor.workspace_id, id)? {
         return Err(not_found());
     }
-    Ok(Change {
-        value: (),
-        audit: AuditEvent::new("company", "deleted", id),
-    })
+    Ok(Change::new((), AuditEvent::new("company", "deleted", id)))
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use crate::error::{Errors, FieldError};
 use crate::id::{CompanyId, ContactId, WorkspaceId};
 use crate::page::SortField;
 use crate::text::{
-    EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, TagName, check_custom_fields, optional_email, optional_text,
-    optional_url, parse_tags, patch_optional_text, patch_required_text, patch_with, required_text, search_words,
+    EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, TagName, check_custom_fields, fold, optional_email,
+    optional_text, optional_url, parse_tags, patch_optional_text, patch_required_text, patch_with, required_text,
+    search_words,
 };
 use crate::time::Timestamp;
 use crate::value::{Patch, Value};
@@ -110,16 +111,20 @@ impl NewContact {
         let phone = e.check(optional_text("phone", input.phone, MAX_PHONE)).flatten();
         let title = e.check(optional_text("title", input.title, MAX_NAME)).flatten();
         let linkedin_url = e.check(optional_url("linkedin_url", input.linkedin_url)).flatten();
-        let company_id = match input.company_id.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => e.check(company_reference("company_id", raw)),
-        };
+        let company_id = input
+            .company_id
+            .and_then(|raw| e.check(patch_with("company_id", Patch::Set(raw), company_reference)))
+            .and_then(Patch::into_option);
         let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
         let tags = e
             .take(parse_tags("tags", input.tags.unwrap_or_default()))
             .unwrap_or_default();
-        let custom_fields = input.custom_fields.unwrap_or_default();
-        e.take(check_custom_fields("custom_fields", &custom_fields));
+        let custom_fields = e
+            .take(check_custom_fields(
+                "custom_fields",
+                input.custom_fields.unwrap_or_default(),
+            ))
+            .unwrap_or_default();
         e.finish()?;
         let first_name = first_name.ok_or_else(|| vec![FieldError::new("first_name", "is required")])?;
         Ok(Self {
@@ -198,7 +203,7 @@ impl ContactChanges {
             .check(patch_optional_text("last_name", p.last_name, MAX_NAME))
             .unwrap_or_default();
         let email = e
-            .check(patch_with(p.email, |s| EmailAddress::parse("email", s)))
+            .check(patch_with("email", p.email, EmailAddress::parse))
             .unwrap_or_default();
         let phone = e
             .check(patch_optional_text("phone", p.phone, MAX_PHONE))
@@ -207,10 +212,10 @@ impl ContactChanges {
             .check(patch_optional_text("title", p.title, MAX_NAME))
             .unwrap_or_default();
         let linkedin_url = e
-            .check(patch_with(p.linkedin_url, |s| HttpUrl::parse("linkedin_url", s)))
+            .check(patch_with("linkedin_url", p.linkedin_url, HttpUrl::parse))
             .unwrap_or_default();
         let company_id = e
-            .check(patch_with(p.company_id, |s| company_reference("company_id", s)))
+            .check(patch_with("company_id", p.company_id, company_reference))
             .unwrap_or_default();
         let notes = e
             .check(patch_optional_text("notes", p.notes, MAX_NOTES))
@@ -224,8 +229,8 @@ impl ContactChanges {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Set(BTreeMap::new()),
             Patch::Set(m) => e
-                .take(check_custom_fields("custom_fields", &m))
-                .map_or(Patch::Absent, |()| Patch::Set(m)),
+                .take(check_custom_fields("custom_fields", m))
+                .map_or(Patch::Absent, Patch::Set),
         };
         e.finish()?;
         Ok(Self {
@@ -250,9 +255,9 @@ pub struct ContactFilter {
     pub words: Vec<String>,
     /// Only contacts of this company.
     pub company_id: Option<CompanyId>,
-    /// Only contacts carrying this tag (lower-cased).
+    /// Only contacts carrying this tag (folded: [`crate::text::fold`]).
     pub tag: Option<String>,
-    /// Only the contact with this email (lower-cased).
+    /// Only the contact with this email (folded).
     pub email: Option<String>,
 }
 
@@ -270,8 +275,8 @@ impl ContactFilter {
         Ok(Self {
             words: q.map(search_words).unwrap_or_default(),
             company_id,
-            tag: tag.map(|t| t.trim().to_lowercase()),
-            email: email.map(|m| m.trim().to_lowercase()),
+            tag: tag.map(|t| fold(t.trim())),
+            email: email.map(|m| fold(m.trim())),
         })
     }
 }

@@ -63,7 +63,7 @@ pub fn create_contact(tx: &mut dyn Tx, actor: &Actor, input: NewContact) -> Resu
     };
     tx.contacts().insert_contact(&contact)?;
     let audit = AuditEvent::new("contact", "created", contact.id);
-    Ok(Change { value: contact, audit })
+    Ok(Change::new(contact, audit))
 }
 
 /// One contact of the caller's workspace.
@@ -166,12 +166,13 @@ pub fn update_contact(
         Value::Map(old.custom_fields.clone()),
         Value::Map(new.custom_fields.clone()),
     );
-    if !diffs.is_empty() {
-        new.updated_at = at;
-        tx.contacts().update_contact(&new)?;
+    if diffs.is_empty() {
+        // Nothing stored changes: no write, no entry, `updated_at` stays.
+        return Ok(Change::unchanged(old));
     }
-    let audit = AuditEvent::updated("contact", id, diffs);
-    Ok(Change { value: new, audit })
+    new.updated_at = at;
+    tx.contacts().update_contact(&new)?;
+    Ok(Change::new(new, AuditEvent::updated("contact", id, diffs)))
 }
 
 /// Deletes a contact.
@@ -180,10 +181,7 @@ pub fn delete_contact(tx: &mut dyn Tx, actor: &Actor, id: ContactId) -> Result<C
     if !tx.contacts().delete_contact(actor.workspace_id, id)? {
         return Err(not_found());
     }
-    Ok(Change {
-        value: (),
-        audit: AuditEvent::new("contact", "deleted", id),
-    })
+    Ok(Change::new((), AuditEvent::new("contact", "deleted", id)))
 }
 
 #[cfg(test)]

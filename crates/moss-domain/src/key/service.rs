@@ -65,10 +65,7 @@ pub fn create_key(
     let (key, secret) = input.issue(actor.workspace_id, member_id, now());
     tx.keys().insert_key(&key, &secret.digest())?;
     let audit = AuditEvent::new("api_key", "created", key.id);
-    Ok(Change {
-        value: CreatedKey { key, secret },
-        audit,
-    })
+    Ok(Change::new(CreatedKey { key, secret }, audit))
 }
 
 /// A page of the workspace's active keys.
@@ -84,10 +81,7 @@ pub fn revoke_key(tx: &mut dyn Tx, actor: &Actor, id: KeyId) -> Result<Change<()
         return Err(DomainError::NotFound("API key not found.".into()));
     }
     tx.keys().revoke_key(actor.workspace_id, id, now())?;
-    Ok(Change {
-        value: (),
-        audit: AuditEvent::new("api_key", "revoked", id),
-    })
+    Ok(Change::new((), AuditEvent::new("api_key", "revoked", id)))
 }
 
 /// Whether a stored key would still authenticate at `at`.

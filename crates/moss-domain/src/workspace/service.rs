@@ -71,15 +71,13 @@ pub fn create_workspace(
     tx.keys().insert_key(&key, &secret.digest())?;
     let mut audit = AuditEvent::new("workspace", "created", workspace.id);
     audit.workspace_id = Some(workspace.id);
-    Ok(Change {
-        value: CreatedWorkspace {
-            workspace,
-            owner,
-            key,
-            secret,
-        },
-        audit,
-    })
+    let created = CreatedWorkspace {
+        workspace,
+        owner,
+        key,
+        secret,
+    };
+    Ok(Change::new(created, audit))
 }
 
 /// The caller's workspace.
@@ -106,7 +104,7 @@ pub fn add_member(tx: &mut dyn Tx, actor: &Actor, input: NewMember) -> Result<Ch
     }
     tx.workspaces().insert_member(&member)?;
     let audit = AuditEvent::new("member", "created", member.id);
-    Ok(Change { value: member, audit })
+    Ok(Change::new(member, audit))
 }
 
 /// A page of the caller's workspace's members.

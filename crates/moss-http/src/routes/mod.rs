@@ -387,8 +387,30 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         }));
         cfg.service(resource);
     }
-    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
-        .service(web::resource("/readyz").route(web::get().to(health::readyz)));
+    // HEAD is served on the health routes (probes use it); elsewhere it is a 405 like any other
+    // method a path does not have.
+    cfg.service(
+        web::resource("/healthz")
+            .route(web::get().to(health::healthz))
+            .route(web::head().to(health::healthz))
+            .default_service(web::to(|req: HttpRequest| not_allowed(req, "GET, HEAD"))),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(health::readyz))
+            .route(web::head().to(health::readyz))
+            .default_service(web::to(|req: HttpRequest| not_allowed(req, "GET, HEAD"))),
+    );
+}
+
+async fn not_allowed(req: HttpRequest, allow: &'static str) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::method_not_allowed(req.method().as_str(), allow.to_owned()))
+}
+
+/// The 405 (`Allow: GET`) of a path outside the route table that only reads (the spec, the
+/// docs page).
+pub async fn only_get(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    not_allowed(req, "GET").await
 }
 
 /// The JSON 404 for any unknown path.

@@ -148,9 +148,9 @@ fn create_inserts_once_and_audits_contact_created(
     assert_eq!(contact.company_id, Some(company.id));
     assert_eq!(contact.tags, tags(expected));
     assert_eq!(contact.created_at, contact.updated_at);
-    assert_eq!(change.audit.event_type(), "contact.created");
-    assert_eq!(change.audit.target_id, contact.id.to_string());
-    assert!(change.audit.metadata.is_empty());
+    assert_eq!(change.events[0].event_type(), "contact.created");
+    assert_eq!(change.events[0].target_id, contact.id.to_string());
+    assert!(change.events[0].metadata.is_empty());
 }
 
 // ---- get ----
@@ -238,9 +238,9 @@ fn update_audits_the_changed_field_with_old_and_new_values(
 
     let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
 
-    assert_eq!(change.audit.event_type(), "contact.updated");
-    assert_eq!(change.audit.target_id, stored.id.to_string());
-    assert_eq!(change.audit.metadata, changes(vec![(field, old, new)]));
+    assert_eq!(change.events[0].event_type(), "contact.updated");
+    assert_eq!(change.events[0].target_id, stored.id.to_string());
+    assert_eq!(change.events[0].metadata, changes(vec![(field, old, new)]));
     assert_eq!(updates.all(), vec![change.value.clone()]);
     assert!(change.value.updated_at > stored.updated_at);
     assert_eq!(change.value.created_at, stored.created_at);
@@ -265,7 +265,7 @@ fn update_leaves_fields_sent_with_their_current_value_out_of_the_audit() {
     let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
 
     assert_eq!(
-        change.audit.metadata,
+        change.events[0].metadata,
         changes(vec![("phone", Value::Null, Value::from("+1 555 0100"))])
     );
     let expected = Contact {
@@ -296,7 +296,7 @@ fn update_without_a_change_writes_nothing(#[case] patch: ContactChanges) {
     let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
 
     assert_eq!(change.value, stored);
-    assert_eq!(change.audit.metadata, changes(vec![]));
+    assert!(change.events.is_empty(), "a write that changes nothing is not audited");
 }
 
 #[test]
@@ -349,7 +349,7 @@ fn update_to_a_free_email_checks_it_once_and_saves_it() {
         Value::from("ada@example.com"),
         Value::from("Grace@Example.com"),
     )]);
-    assert_eq!(change.audit.metadata, expected);
+    assert_eq!(change.events[0].metadata, expected);
     assert_eq!(updates.all().len(), 1);
 }
 
@@ -372,7 +372,7 @@ fn update_changing_only_the_email_case_does_not_look_for_a_conflict() {
         Value::from("ada@example.com"),
         Value::from("ADA@example.com"),
     )]);
-    assert_eq!(change.audit.metadata, expected);
+    assert_eq!(change.events[0].metadata, expected);
     assert_eq!(updates.all()[0].email, Some(email("ADA@example.com")));
 }
 
@@ -426,7 +426,7 @@ fn update_clearing_the_company_does_not_look_it_up() {
     let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
 
     let expected = changes(vec![("company_id", Value::from(company.id.to_string()), Value::Null)]);
-    assert_eq!(change.audit.metadata, expected);
+    assert_eq!(change.events[0].metadata, expected);
     assert_eq!(updates.all()[0].company_id, None);
 }
 
@@ -459,7 +459,7 @@ fn update_replaces_tags_with_the_workspace_spelling_sorted() {
         Value::from(vec!["old".to_owned()]),
         Value::from(vec!["alpha".to_owned(), "VIP".to_owned()]),
     )]);
-    assert_eq!(change.audit.metadata, expected);
+    assert_eq!(change.events[0].metadata, expected);
     assert_eq!(updates.all()[0].tags, tags(&["alpha", "VIP"]));
 }
 
@@ -503,7 +503,7 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
     let result = delete_contact(&mut tx, &actor, id);
 
     if found {
-        let audit = result.unwrap().audit;
+        let audit = result.unwrap().events.remove(0);
         assert_eq!(audit.event_type(), "contact.deleted");
         assert_eq!(audit.target_id, id.to_string());
     } else {

@@ -189,10 +189,10 @@ fn create_issues_a_key_for_the_calling_member_and_stores_only_its_digest() {
     );
     assert_eq!(key.prefix, secret.prefix());
     assert_eq!(KeySecret::parse(secret.expose()), Some(secret.clone()));
-    assert_eq!(change.audit.event_type(), "api_key.created");
-    assert_eq!(change.audit.target_id, key.id.to_string());
+    assert_eq!(change.events[0].event_type(), "api_key.created");
+    assert_eq!(change.events[0].target_id, key.id.to_string());
     assert!(
-        change.audit.metadata.is_empty(),
+        change.events[0].metadata.is_empty(),
         "the audit entry must not carry the secret"
     );
 }
@@ -306,8 +306,8 @@ fn revoking_an_active_key_revokes_it_once_and_audits_api_key_revoked() {
 
     let change = revoke_key(&mut tx, &actor, id).unwrap();
 
-    assert_eq!(change.audit.event_type(), "api_key.revoked");
-    assert_eq!(change.audit.target_id, id.to_string());
+    assert_eq!(change.events[0].event_type(), "api_key.revoked");
+    assert_eq!(change.events[0].target_id, id.to_string());
 }
 
 // ---- is_active ----

@@ -104,10 +104,10 @@ fn create_workspace_inserts_the_workspace_its_owner_and_the_owners_key() {
         (workspace.id, owner.id, Scope::Full)
     );
     assert_eq!(key.prefix, secret.prefix());
-    assert_eq!(change.audit.event_type(), "workspace.created");
-    assert_eq!(change.audit.target_id, workspace.id.to_string());
+    assert_eq!(change.events[0].event_type(), "workspace.created");
+    assert_eq!(change.events[0].target_id, workspace.id.to_string());
     assert!(
-        change.audit.metadata.is_empty(),
+        change.events[0].metadata.is_empty(),
         "the audit entry must not carry the secret"
     );
 }
@@ -175,6 +175,6 @@ fn add_member_inserts_once_and_audits_member_created() {
 
     assert_eq!(inserted.all(), vec![change.value.clone()]);
     assert_eq!((change.value.workspace_id, change.value.role), (ws, Role::Member));
-    assert_eq!(change.audit.event_type(), "member.created");
-    assert_eq!(change.audit.target_id, change.value.id.to_string());
+    assert_eq!(change.events[0].event_type(), "member.created");
+    assert_eq!(change.events[0].target_id, change.value.id.to_string());
 }
