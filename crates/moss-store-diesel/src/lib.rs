@@ -9,6 +9,7 @@ pub mod connection;
 mod error;
 mod json;
 pub mod migrate;
+pub mod normalize;
 mod repo;
 mod schema;
 mod store;

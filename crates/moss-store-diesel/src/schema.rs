@@ -154,3 +154,11 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Data steps written in Rust that have run on this database (see `normalize`).
+    maintenance_steps (name) {
+        name -> Text,
+        done_at -> Timestamp,
+    }
+}

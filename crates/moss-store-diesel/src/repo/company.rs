@@ -20,10 +20,10 @@ use crate::json::{map_from_text, map_to_text};
 use crate::schema::{companies, lower, lower_nullable, record_tags, tags};
 use crate::store::DieselTx;
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, PartialEq, Clone)]
 #[diesel(table_name = companies, treat_none_as_null = true)]
-struct CompanyRow {
-    id: String,
+pub(crate) struct CompanyRow {
+    pub(crate) id: String,
     workspace_id: String,
     name: String,
     domain: Option<String>,
@@ -38,7 +38,7 @@ struct CompanyRow {
 }
 
 impl CompanyRow {
-    fn from_domain(c: &Company) -> Self {
+    pub(crate) fn from_domain(c: &Company) -> Self {
         let domain = c.domain.as_ref().map(|d| d.as_str().to_owned());
         let search_text = search_document([
             Some(c.name.as_str()),
@@ -62,7 +62,7 @@ impl CompanyRow {
         }
     }
 
-    fn into_domain(self, tags: Vec<TagName>) -> Result<Company> {
+    pub(crate) fn into_domain(self, tags: Vec<TagName>) -> Result<Company> {
         let custom_fields: BTreeMap<_, _> =
             map_from_text(&self.custom_fields).ok_or_else(|| error::corrupt("custom_fields", &self.custom_fields))?;
         Ok(Company {

@@ -19,10 +19,10 @@ use crate::json::{map_from_text, map_to_text};
 use crate::schema::{contacts, lower, lower_nullable, record_tags, tags};
 use crate::store::DieselTx;
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, PartialEq, Clone)]
 #[diesel(table_name = contacts, treat_none_as_null = true)]
-struct ContactRow {
-    id: String,
+pub(crate) struct ContactRow {
+    pub(crate) id: String,
     workspace_id: String,
     first_name: String,
     last_name: Option<String>,
@@ -40,7 +40,7 @@ struct ContactRow {
 }
 
 impl ContactRow {
-    fn from_domain(c: &Contact) -> Self {
+    pub(crate) fn from_domain(c: &Contact) -> Self {
         let email = c.email.as_ref().map(|e| e.as_str().to_owned());
         let search_text = search_document([
             Some(c.first_name.as_str()),
@@ -68,7 +68,7 @@ impl ContactRow {
         }
     }
 
-    fn into_domain(self, tags: Vec<moss_domain::text::TagName>) -> Result<Contact> {
+    pub(crate) fn into_domain(self, tags: Vec<moss_domain::text::TagName>) -> Result<Contact> {
         let custom_fields: BTreeMap<_, _> =
             map_from_text(&self.custom_fields).ok_or_else(|| error::corrupt("custom_fields", &self.custom_fields))?;
         Ok(Contact {

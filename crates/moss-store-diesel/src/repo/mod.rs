@@ -1,8 +1,8 @@
 //! One module per port; each implements its trait on [`crate::store::DieselTx`].
 
 mod audit;
-mod company;
-mod contact;
+pub(crate) mod company;
+pub(crate) mod contact;
 mod idempotency;
 mod key;
 mod tag;

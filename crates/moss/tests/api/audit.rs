@@ -138,3 +138,52 @@ fn the_audited_ip_is_the_peer_or_the_forwarded_client_of_a_trusted_proxy(#[case]
     let r = app.get("/api/v1/audit-logs?request_id=req-xff").send();
     assert_eq!(r.body["data"][0]["ip"], want);
 }
+
+#[rstest]
+fn a_write_that_changes_nothing_writes_no_entry_and_keeps_updated_at(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let contact = app
+        .contact(json!({"first_name": "Ada", "email": "ada@example.com", "tags": ["VIP"], "custom_fields": {"n": 1}}));
+    let company = app.company(json!({"name": "Acme", "domain": "acme.com"}));
+    let entries = |request_id: &str| {
+        app.get(&format!("/api/v1/audit-logs?request_id={request_id}"))
+            .send()
+            .body["meta"]["total"]
+            .as_u64()
+            .unwrap()
+    };
+    for (path, record, same) in [
+        (
+            format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap()),
+            &contact,
+            // The current values, spelled as a client might: other case for the tag and the
+            // email's domain is still a change of the email (stored as given), so it is not sent.
+            json!({"first_name": " Ada ", "email": "ada@example.com", "tags": ["vip"], "custom_fields": {"n": 1}, "title": null}),
+        ),
+        (
+            format!("/api/v1/companies/{}", company["id"].as_str().unwrap()),
+            &company,
+            json!({"name": "Acme", "domain": "ACME.com", "industry": ""}),
+        ),
+    ] {
+        for (i, body) in [json!({}), same].into_iter().enumerate() {
+            let request_id = format!("noop-{i}-{}", record["id"].as_str().unwrap());
+            let r = app.patch(&path, body).header("X-Request-Id", &request_id).send();
+            assert_eq!((r.status, &r.body["data"]), (200, record), "{path}: {}", r.text);
+            assert_eq!(
+                entries(&request_id),
+                0,
+                "{path}: a PATCH that changes nothing writes no entry"
+            );
+        }
+        assert_eq!(app.get(&path).send().body["data"]["updated_at"], record["updated_at"]);
+    }
+    // A real change still writes its one entry.
+    let path = format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap());
+    let r = app
+        .patch(&path, json!({"title": "CTO"}))
+        .header("X-Request-Id", "real")
+        .send();
+    assert_eq!(r.status, 200);
+    assert_eq!(entries("real"), 1);
+}

@@ -203,3 +203,47 @@ fn bad_key_is_401_before_validation_and_403_before_validation(#[values(SQLITE, P
         .send()
         .assert_error(413, "VALIDATION_ERROR");
 }
+
+#[rstest]
+fn a_request_with_two_api_keys_or_two_idempotency_keys_is_refused(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let status_and_code = |raw: String| {
+        let status: u16 = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        (
+            status,
+            body["error"]["code"].clone(),
+            body["error"]["details"][0]["field"].clone(),
+        )
+    };
+    let other = app.key(moss_domain::Role::Owner, "full");
+    // Valid then bogus, bogus then valid, the same valid key twice: all 401.
+    for (first, second) in [
+        (app.owner_key.as_str(), "moss_k_bogus"),
+        ("moss_k_bogus", app.owner_key.as_str()),
+        (app.owner_key.as_str(), app.owner_key.as_str()),
+        (app.owner_key.as_str(), other.as_str()),
+    ] {
+        let raw = app.raw(
+            format!("GET /api/v1/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-Key: {first}\r\nX-API-Key: {second}\r\n\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(status_and_code(raw).0, 401);
+    }
+    let body = r#"{"first_name": "Twice"}"#;
+    let raw = app.raw(
+        format!(
+            "POST /api/v1/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-Key: {}\r\n\
+             Content-Type: application/json\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: {}\r\n\r\n{body}",
+            app.owner_key,
+            body.len()
+        )
+        .as_bytes(),
+    );
+    assert_eq!(
+        status_and_code(raw),
+        (400, json!("VALIDATION_ERROR"), json!("Idempotency-Key"))
+    );
+    assert_eq!(app.get("/api/v1/contacts").send().body["meta"]["total"], 0);
+}

@@ -172,6 +172,20 @@ impl TestApp {
         self.req("DELETE", path)
     }
 
+    /// Sends `bytes` as they are on a new connection and returns everything the server wrote
+    /// before it closed the connection (or 10 seconds passed).
+    pub fn raw(&self, bytes: &[u8]) -> String {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        // The server may close before it has read everything sent; that is part of what is tested.
+        let _ = s.write_all(bytes);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
     /// Creates a contact and returns its body's `data`.
     pub fn contact(&self, body: Value) -> Value {
         let r = self.post("/api/v1/contacts", body).send();

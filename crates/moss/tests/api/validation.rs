@@ -192,3 +192,79 @@ fn nul_characters_are_removed_from_text(#[values(SQLITE, POSTGRES)] backend: Bac
     let r = app.get("/api/v1/companies?per_page=1%00").send();
     r.assert_error(400, "VALIDATION_ERROR");
 }
+
+#[rstest]
+fn details_list_at_most_100_field_errors_and_the_message_counts_them(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    // 25,000 blank tags: a 75 KB body.
+    let tags = vec![""; 25_000];
+    let body = serde_json::to_vec(&json!({"first_name": "J", "tags": tags})).unwrap();
+    assert!(body.len() < 256 * 1024);
+    let r = app
+        .req("POST", "/api/v1/contacts")
+        .raw(body.clone(), Some("application/json"))
+        .send();
+    r.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(r.fields().len(), 100);
+    assert_eq!(r.fields()[..2], ["tags".to_owned(), "tags[0]".to_owned()]);
+    assert_eq!(
+        r.body["error"]["message"],
+        "The request has 25001 invalid fields; the first 100 are listed."
+    );
+    assert!(
+        r.text.len() < 16 * 1024,
+        "the answer stays small: {} bytes",
+        r.text.len()
+    );
+    assert_nothing_created(&app);
+}
+
+#[rstest]
+fn integers_outside_64_bits_are_refused_at_their_path_and_nothing_is_changed(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let Some(app) = TestApp::start(backend) else { return };
+    for (raw, path) in [
+        (
+            r#"{"first_name": "J", "custom_fields": {"big": 18446744073709551615}}"#,
+            "custom_fields.big",
+        ),
+        (
+            r#"{"first_name": "J", "custom_fields": {"big": 9223372036854775808}}"#,
+            "custom_fields.big",
+        ),
+        (
+            r#"{"first_name": "J", "custom_fields": {"neg": -9223372036854775809}}"#,
+            "custom_fields.neg",
+        ),
+        (
+            r#"{"first_name": "J", "custom_fields": {"huge": 123456789012345678901234567890}}"#,
+            "custom_fields.huge",
+        ),
+        (
+            r#"{"first_name": "J", "custom_fields": {"l": ["a", 99999999999999999999]}}"#,
+            "custom_fields.l[1]",
+        ),
+    ] {
+        let r = app
+            .req("POST", "/api/v1/contacts")
+            .raw(raw.as_bytes().to_vec(), Some("application/json"))
+            .send();
+        r.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(r.fields(), [path], "{raw}");
+    }
+    assert_nothing_created(&app);
+    // The edges of the range, and numbers that are not integers, are kept exactly.
+    let raw = r#"{"first_name": "J", "custom_fields": {"max": 9223372036854775807, "min": -9223372036854775808, "f": 1.5, "e": 1e3}}"#;
+    let r = app
+        .req("POST", "/api/v1/contacts")
+        .raw(raw.as_bytes().to_vec(), Some("application/json"))
+        .send();
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(r.text.contains(r#""max":9223372036854775807"#), "{}", r.text);
+    assert!(r.text.contains(r#""min":-9223372036854775808"#), "{}", r.text);
+    assert_eq!(r.body["data"]["custom_fields"]["f"], json!(1.5));
+    let id = r.body["data"]["id"].as_str().unwrap();
+    let got = app.get(&format!("/api/v1/contacts/{id}")).send();
+    assert_eq!(got.body["data"], r.body["data"]);
+}
