@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::cli::{
     AuditCommand, Cli, Command, KeyCommand, LogFormat, MemberCommand, RoleArg, ScopeArg, ServeArgs, WorkspaceCommand,
 };
+use crate::output;
 use crate::server::{self, ServerSettings};
 
 /// A failed command: what to print and the exit code.
@@ -360,12 +361,16 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
     Ok(())
 }
 
+/// Logs go to stderr, and a line that cannot be written (the reader of the logs has gone) is
+/// dropped: logging must never stop the server from serving or from shutting down.
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| output::LogWriter)
+        // Its internal errors would go to stderr with `eprintln!`, which panics when it fails.
+        .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Json => builder.json().init(),
