@@ -103,8 +103,26 @@ fn workspace_by_slug(store: &dyn Store, slug: &str) -> Result<Workspace, CliErro
         .ok_or_else(|| DomainError::NotFound(format!("No workspace with slug {slug}.")).into())
 }
 
-fn print_json(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+/// Writes a command's output. When stdout cannot take it (a closed pipe), the command fails
+/// with exit 1 instead of panicking.
+fn say(text: &str) -> Outcome {
+    output::to_stdout(text).map_err(|e| CliError::general(format!("cannot write to stdout: {e}")))
+}
+
+/// [`say`] for output that holds a key shown only this once: when stdout cannot take it, the
+/// output goes to stderr with the error, so that the key is not lost.
+fn say_once(text: &str) -> Outcome {
+    output::to_stdout(text).map_err(|e| {
+        CliError::general(format!(
+            "cannot write to stdout ({e}); the output follows here, as it holds a key shown only this once:\n{}",
+            text.trim_end()
+        ))
+    })
+}
+
+/// `v` as pretty JSON on a line of its own.
+fn json_text(v: &Value) -> String {
+    format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())
 }
 
 /// Runs the parsed command line.
@@ -116,22 +134,22 @@ pub fn run(cli: Cli) -> Outcome {
             let applied =
                 migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
             if cli.json {
-                print_json(&json!({ "data": { "applied": applied } }));
+                say(&json_text(&json!({ "data": { "applied": applied } })))
             } else if applied.is_empty() {
-                println!("Database is up to date.");
+                say("Database is up to date.\n")
             } else {
-                println!("Applied {} migration(s): {}", applied.len(), applied.join(", "));
+                say(&format!(
+                    "Applied {} migration(s): {}\n",
+                    applied.len(),
+                    applied.join(", ")
+                ))
             }
-            Ok(())
         }
         Command::Workspace(cmd) => workspace(&cli.database_url, cli.json, cmd),
         Command::Member(cmd) => member(&cli.database_url, cli.json, cmd),
         Command::Key(cmd) => key(&cli.database_url, cli.json, cmd),
         Command::Audit(cmd) => audit(&cli.database_url, cli.json, cmd),
-        Command::Openapi => {
-            print!("{}", moss_http::openapi::document_json());
-            Ok(())
-        }
+        Command::Openapi => say(&moss_http::openapi::document_json()),
     }
 }
 
@@ -171,21 +189,17 @@ fn workspace(url: &str, as_json: bool, cmd: WorkspaceCommand) -> Outcome {
         if let Value::Object(map) = &mut data {
             map.insert("owner_key".into(), json!(created.secret.expose()));
         }
-        print_json(&json!({ "data": data }));
+        say_once(&json_text(&json!({ "data": data })))
     } else {
-        println!(
-            "Created workspace {} ({}), {}",
+        say_once(&format!(
+            "Created workspace {} ({}), {}\nOwner {} key (shown once): {}\n",
             created.workspace.name,
             created.workspace.slug.as_str(),
-            created.workspace.id
-        );
-        println!(
-            "Owner {} key (shown once): {}",
+            created.workspace.id,
             created.owner.email.as_str(),
             created.secret.expose()
-        );
+        ))
     }
-    Ok(())
 }
 
 fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
@@ -205,15 +219,15 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
             let input = NewMember { email, name, role };
             let m = store.mutate(&system_context(ws.id), move |tx, actor| add_member(tx, actor, input))?;
             if as_json {
-                print_json(&json!({ "data": dto::member(&m) }));
+                say(&json_text(&json!({ "data": dto::member(&m) })))
             } else {
-                println!(
-                    "Added {} ({}) to {} as {}",
+                say(&format!(
+                    "Added {} ({}) to {} as {}\n",
                     m.email.as_str(),
                     m.id,
                     ws.slug.as_str(),
                     m.role.as_str()
-                );
+                ))
             }
         }
         MemberCommand::List { workspace } => {
@@ -230,21 +244,25 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
                 store.read(move |tx| list_members(tx, &actor, &req))
             })?;
             if as_json {
-                print_json(&list_envelope(all.iter().map(dto::member).collect()));
+                say(&json_text(&list_envelope(all.iter().map(dto::member).collect())))
             } else {
-                for m in &all {
-                    println!(
+                say(&lines(all.iter().map(|m| {
+                    format!(
                         "{}  {:<6}  {}  {}",
                         m.id,
                         m.role.as_str(),
                         m.email.as_str(),
                         m.name.as_deref().unwrap_or("")
-                    );
-                }
+                    )
+                })))
             }
         }
     }
-    Ok(())
+}
+
+/// Each item on a line of its own.
+fn lines(items: impl Iterator<Item = String>) -> String {
+    items.map(|line| line + "\n").collect()
 }
 
 /// Every item of a paged list, fetched 250 at a time, at most `limit` of them.
@@ -310,15 +328,17 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
                 create_key(tx, actor, input, member_id)
             })?;
             if as_json {
-                print_json(&json!({ "data": dto::created_api_key(&created.key, Some(created.secret.expose())) }));
+                say_once(&json_text(
+                    &json!({ "data": dto::created_api_key(&created.key, Some(created.secret.expose())) }),
+                ))
             } else {
-                println!(
-                    "Created key {} ({}, {})",
+                say_once(&format!(
+                    "Created key {} ({}, {})\nKey (shown once): {}\n",
                     created.key.id,
                     created.key.name,
-                    created.key.scope.as_str()
-                );
-                println!("Key (shown once): {}", created.secret.expose());
+                    created.key.scope.as_str(),
+                    created.secret.expose()
+                ))
             }
         }
         KeyCommand::List { workspace } => {
@@ -335,11 +355,11 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
                 store.read(move |tx| list_keys(tx, &actor, &req))
             })?;
             if as_json {
-                print_json(&list_envelope(all.iter().map(dto::api_key).collect()));
+                say(&json_text(&list_envelope(all.iter().map(dto::api_key).collect())))
             } else {
-                for k in &all {
-                    println!("{}  {}...  {:<9}  {}", k.id, k.prefix, k.scope.as_str(), k.name);
-                }
+                say(&lines(all.iter().map(|k| {
+                    format!("{}  {}...  {:<9}  {}", k.id, k.prefix, k.scope.as_str(), k.name)
+                })))
             }
         }
         KeyCommand::Revoke { workspace, id, confirm } => {
@@ -352,13 +372,12 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
             let key_id = KeyId::parse(&id).ok_or_else(|| DomainError::NotFound("API key not found.".into()))?;
             store.mutate(&system_context(ws.id), move |tx, actor| revoke_key(tx, actor, key_id))?;
             if as_json {
-                print_json(&json!({ "data": null }));
+                say(&json_text(&json!({ "data": null })))
             } else {
-                println!("Revoked {id}");
+                say(&format!("Revoked {id}\n"))
             }
         }
     }
-    Ok(())
 }
 
 /// Logs go to stderr, and a line that cannot be written (the reader of the logs has gone) is
@@ -441,30 +460,43 @@ fn bootstrap(store: &dyn Store) -> Result<Option<String>, CliError> {
     }
 }
 
-fn print_banner(addr: &str, first_key: Option<&str>) {
+/// The first-start banner: the address and, on the first start only, the owner key.
+fn banner(addr: &str, first_key: Option<&str>) -> String {
     let base = format!("http://{addr}");
-    println!();
-    println!("Moss is serving {base}/api/v1");
+    let mut lines = vec![String::new(), format!("Moss is serving {base}/api/v1")];
     match first_key {
-        Some(key) => {
-            println!();
-            println!("Created workspace \"Default\" (slug default) with owner owner@localhost.");
-            println!("Owner API key, shown only this once:");
-            println!();
-            println!("    {key}");
-            println!();
-            println!("Try it:");
-            println!();
-            println!("    curl -s {base}/api/v1/contacts -H \"X-API-Key: {key}\"");
-        }
-        None => {
-            println!("Make a key with: moss key create --workspace default --name my-key");
-            println!("Then: curl -s {base}/api/v1/contacts -H \"X-API-Key: <key>\"");
-        }
+        Some(key) => lines.extend([
+            String::new(),
+            "Created workspace \"Default\" (slug default) with owner owner@localhost.".to_owned(),
+            "Owner API key, shown only this once:".to_owned(),
+            String::new(),
+            format!("    {key}"),
+            String::new(),
+            "Try it:".to_owned(),
+            String::new(),
+            format!("    curl -s {base}/api/v1/contacts -H \"X-API-Key: {key}\""),
+        ]),
+        None => lines.extend([
+            "Make a key with: moss key create --workspace default --name my-key".to_owned(),
+            format!("Then: curl -s {base}/api/v1/contacts -H \"X-API-Key: <key>\""),
+        ]),
     }
-    println!();
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    lines.push(String::new());
+    lines.join("\n") + "\n"
+}
+
+/// Prints the banner on stdout. When stdout cannot take it (nobody reads it) and it holds the
+/// first owner key, it goes to stderr instead: that key is shown only this once. The server
+/// serves either way.
+fn print_banner(addr: &str, first_key: Option<&str>) {
+    let text = banner(addr, first_key);
+    match output::to_stdout(&text) {
+        Ok(()) => {}
+        Err(e) if first_key.is_some() => output::to_stderr(&format!(
+            "moss: cannot write the banner to stdout ({e}); it follows here, as its owner key is shown only this once:\n{text}"
+        )),
+        Err(e) => tracing::warn!(error = %e, "cannot write the banner to stdout"),
+    }
 }
 
 fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
@@ -500,10 +532,12 @@ fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
         store.read(move |tx| list_audit(tx, &actor, &filter, &req))
     })?;
     if as_json {
-        print_json(&list_envelope(entries.iter().map(dto::audit_entry).collect()));
+        say(&json_text(&list_envelope(
+            entries.iter().map(dto::audit_entry).collect(),
+        )))
     } else {
-        for e in &entries {
-            println!(
+        say(&lines(entries.iter().map(|e| {
+            format!(
                 "{}  {:<20}  {}  {}:{}  {}",
                 moss_domain::time::to_rfc3339(&e.created_at),
                 e.event_type,
@@ -511,8 +545,7 @@ fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
                 e.actor_type,
                 e.actor_id.as_deref().unwrap_or("-"),
                 e.request_id
-            );
-        }
+            )
+        })))
     }
-    Ok(())
 }

@@ -10,12 +10,12 @@
 #[allow(dead_code)]
 mod cli_support;
 
-use std::io::{BufRead, BufReader, PipeReader};
+use std::io::{BufRead, BufReader, PipeReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use cli_support::{Db, assert_typeid, http_agent, http_get, moss_command};
+use cli_support::{Db, assert_typeid, http_agent, http_get, key_tokens, moss_command};
 use moss_store_diesel::Backend;
 use rstest::rstest;
 use serde_json::Value;
@@ -24,10 +24,14 @@ use serde_json::Value;
 const BANNER_WITHIN: Duration = Duration::from_secs(20);
 /// How long `moss serve` may take to exit after SIGTERM (nothing is in flight).
 const EXITS_WITHIN: Duration = Duration::from_secs(5);
+/// How long a command may take.
+const RUN_WITHIN: Duration = Duration::from_secs(30);
 
 /// Which of `moss serve`'s streams has no reader, and since when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Closed {
+    /// Stdout, from the start: the banner cannot be written.
+    Stdout,
     /// Stderr, from the start: not one log line can be written.
     Stderr,
     /// Stderr, once the `moss serving` log line has been read (`head -c1 <fifo`): the log
@@ -136,6 +140,7 @@ impl Serving {
         let (open, lines) = line_pipe();
         let mut stderr_closed = None;
         match closed {
+            Closed::Stdout => cmd.stdout(closed_pipe()).stderr(open),
             Closed::Stderr => cmd.stdout(open).stderr(closed_pipe()),
             Closed::StderrAfterStart => {
                 let (reader, writer) = std::io::pipe().expect("pipe");
@@ -265,4 +270,121 @@ fn a_closed_stderr_breaks_neither_serving_nor_shutdown(#[case] backend: Backend,
 
     let status = server.terminate();
     assert!(status.success(), "moss serve exited with {status} after SIGTERM");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn a_closed_stdout_at_the_first_start_puts_the_owner_key_on_stderr_and_serving_goes_on(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    let mut server = Serving::start(&db, Closed::Stdout);
+    let base = server.base();
+    let curl = server.wait_for_line("curl", |l| l.trim_start().starts_with("curl "));
+    let said = server.seen.join("\n");
+    assert!(
+        said.contains("cannot write") && said.contains("stdout"),
+        "stderr says why the banner is there:\n{said}"
+    );
+    let keys = key_tokens(&curl);
+    assert_eq!(keys.len(), 1, "{curl}");
+    assert!(
+        server.seen.iter().any(|l| l.trim() == keys[0]),
+        "the key on a line of its own:\n{said}"
+    );
+
+    let (status, body) = http_get(&http_agent(), &format!("{base}/contacts"), Some(&keys[0]));
+    assert_eq!(status, 200, "the key from stderr works: {body}");
+    let status = server.terminate();
+    assert!(status.success(), "moss serve exited with {status} after SIGTERM");
+    let listed = db.keys("default");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["prefix"], keys[0][..12]);
+}
+
+/// Runs `moss <args>` in `db`'s working directory with `stdout` as its stdout: (exit code,
+/// stderr).
+#[track_caller]
+fn run_with_stdout(db: &Db, args: &[&str], stdout: Stdio) -> (i32, String) {
+    let mut cmd = moss_command(db.cwd.path());
+    cmd.arg("--database-url").arg(&db.url).args(args).stdout(stdout);
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    cmd.stderr(writer);
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(reader).read_to_string(&mut text);
+        text
+    });
+    let mut process = Process::spawn(cmd);
+    let status = process
+        .wait_until(Instant::now() + RUN_WITHIN)
+        .unwrap_or_else(|| panic!("`moss {}` did not finish within {RUN_WITHIN:?}", args.join(" ")));
+    let stderr = stderr.join().expect("stderr reader");
+    assert!(
+        !stderr.contains("panicked"),
+        "`moss {}` panicked ({status}):\n{stderr}",
+        args.join(" ")
+    );
+    (status.code().unwrap_or(-1), stderr)
+}
+
+#[rstest]
+#[case::before_reading(0)]
+#[case::after_one_line(1)]
+fn moss_openapi_into_a_pipe_closed_early_exits_without_panicking(#[case] lines_read: usize) {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    // The document (about 200 KB) is far more than a pipe holds, so the reader going away is
+    // always seen by `moss`.
+    let head = std::thread::spawn(move || {
+        let mut reader = BufReader::new(reader);
+        for _ in 0..lines_read {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("a line of the document");
+            assert!(!line.is_empty(), "the document starts");
+        }
+    });
+    let (code, stderr) = run_with_stdout(&db, &["openapi"], writer.into());
+    head.join().expect("reader thread");
+    assert!(matches!(code, 0 | 1), "exit {code}:\n{stderr}");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn admin_commands_into_a_closed_stdout_fail_without_panicking_and_lose_no_key(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    db.run(&["migrate"]).ok();
+    let create = ["workspace", "create", "--name", "Acme", "--slug", "acme"];
+    for json in [false, true] {
+        let mut args = create.to_vec();
+        args[5] = if json { "acme-json" } else { "acme" };
+        if json {
+            args.push("--json");
+        }
+        let (code, stderr) = run_with_stdout(&db, &args, closed_pipe());
+        assert_eq!(code, 1, "the output was lost: exit 1\n{stderr}");
+        assert!(stderr.contains("stdout"), "stderr says what failed:\n{stderr}");
+        // The key is shown, once, where it can still be read.
+        let keys = key_tokens(&stderr);
+        assert_eq!(keys.len(), 1, "the new owner key on stderr:\n{stderr}");
+        assert_eq!(db.keys(args[5])[0]["prefix"], keys[0][..12]);
+    }
+    for args in [
+        &["migrate"][..],
+        &["key", "list", "--workspace", "acme"],
+        &["--json", "member", "list", "--workspace", "acme"],
+        &["key", "create", "--workspace", "acme", "--name", "lost"],
+    ] {
+        let (code, stderr) = run_with_stdout(&db, args, closed_pipe());
+        assert_eq!(code, 1, "{args:?}:\n{stderr}");
+        assert!(
+            stderr.contains("stdout"),
+            "{args:?}: stderr says what failed:\n{stderr}"
+        );
+    }
+    // An error envelope (`--json`) that cannot be printed is said on stderr, with the error's
+    // own exit code.
+    let (code, stderr) = run_with_stdout(&db, &["--json", "key", "list", "--workspace", "nope"], closed_pipe());
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("nope"), "{stderr}");
 }
