@@ -414,12 +414,12 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         client_timeout: Duration::from_secs(args.client_timeout),
         trusted_proxies: args.trusted_proxies.parse().map_err(CliError::usage)?,
         handle_signals: true,
-        db_threads: usize::try_from(args.db_pool_size.max(1)).unwrap_or(1),
-        db_timeout: Duration::from_secs(args.db_timeout.max(1)),
+        db_threads: usize::try_from(args.db_pool_size).unwrap_or(usize::MAX),
+        db_timeout: Duration::from_secs(args.db_timeout),
     };
     let pool = PoolSettings {
         size: args.db_pool_size,
-        timeout: Duration::from_secs(args.db_timeout.max(1)),
+        timeout: Duration::from_secs(args.db_timeout),
     };
     let (db_url, store) = open_store(url, pool)?;
     if args.migrate && !args.no_migrate {

@@ -1287,3 +1287,58 @@ fn audit_list_of_an_unknown_workspace_is_not_found() {
     db.run(&["audit", "list", "--workspace", "acme", "--limit", "-1"])
         .code(2);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 9. serve settings
+
+/// Every setting of `moss serve` that must be at least 1, as (variable, flag).
+const AT_LEAST_ONE: &[(&str, &str)] = &[
+    ("MOSS_DB_POOL_SIZE", "--db-pool-size"),
+    ("MOSS_DB_TIMEOUT", "--db-timeout"),
+    ("MOSS_RATE_LIMIT_RPS", "--rate-limit-rps"),
+    ("MOSS_RATE_LIMIT_BURST", "--rate-limit-burst"),
+    ("MOSS_AUTH_FAILURE_RPS", "--auth-failure-rps"),
+    ("MOSS_REQUEST_TIMEOUT", "--request-timeout"),
+    ("MOSS_CLIENT_TIMEOUT", "--client-timeout"),
+];
+
+/// `moss serve` with a bad setting: exit 2, a message naming the variable, and nothing done
+/// (no database file, no banner).
+#[track_caller]
+fn assert_refused_setting(db: &Db, var: &str, args: &[&str], env: &[(&str, &str)]) {
+    let mut all = vec![
+        "--database-url",
+        "sqlite://settings.db",
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+    ];
+    all.extend_from_slice(args);
+    let run = db.run_raw(&all, env);
+    run.code(2);
+    assert!(
+        run.stderr.contains(var),
+        "{args:?} {env:?}: the message names {var}: {}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "", "{args:?} {env:?}: nothing served");
+    assert_eq!(
+        db.cwd_entries(),
+        Vec::<String>::new(),
+        "{args:?} {env:?}: nothing created"
+    );
+}
+
+#[test]
+fn serve_refuses_zero_for_settings_that_must_be_at_least_one_naming_the_variable() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    for (var, flag) in AT_LEAST_ONE {
+        for value in ["0", "-1", "many"] {
+            assert_refused_setting(&db, var, &[], &[(var, value)]);
+            assert_refused_setting(&db, var, &[&format!("{flag}={value}")], &[]);
+        }
+    }
+    for value in ["86399", "315360001"] {
+        assert_refused_setting(&db, "MOSS_IDEMPOTENCY_TTL", &[], &[("MOSS_IDEMPOTENCY_TTL", value)]);
+    }
+}
