@@ -1,7 +1,7 @@
 //! What each subcommand does. Every change goes through the same domain services and unit of
 //! work as the API, audited with actor `system` and a generated `req_` id.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -417,6 +417,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         db_threads: usize::try_from(args.db_pool_size).unwrap_or(usize::MAX),
         db_timeout: Duration::from_secs(args.db_timeout),
     };
+    let bind = bind_addresses(&args.bind)?;
     let pool = PoolSettings {
         size: args.db_pool_size,
         timeout: Duration::from_secs(args.db_timeout),
@@ -432,7 +433,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
     // Bind before bootstrapping: if the address is taken, the first owner key must not be
     // created (and so lost, as it is printed only once) by a run that cannot serve.
     let listener =
-        TcpListener::bind(&args.bind).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
+        TcpListener::bind(&bind[..]).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
     let addr = listener.local_addr().map_err(|e| CliError::general(e.to_string()))?;
     let first_key = bootstrap(&*store)?;
     tracing::info!(%addr, database = %db_url.redacted(), "moss serving");
@@ -441,6 +442,21 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
     system
         .block_on(async move { server::build(listener, store, settings)?.await })
         .map_err(|e| CliError::general(format!("server error: {e}")))
+}
+
+/// The addresses `MOSS_BIND` names. One that does not parse (or resolve) is a bad setting, exit
+/// 2; one that parses but cannot be bound (taken, not this machine's) fails later, exit 1.
+fn bind_addresses(bind: &str) -> Result<Vec<SocketAddr>, CliError> {
+    let bad = |why: String| {
+        CliError::usage(format!(
+            "MOSS_BIND: {bind:?} is not an address to listen on, such as 127.0.0.1:8080 ({why})"
+        ))
+    };
+    let addrs: Vec<SocketAddr> = bind.to_socket_addrs().map_err(|e| bad(e.to_string()))?.collect();
+    if addrs.is_empty() {
+        return Err(bad("it resolves to no address".into()));
+    }
+    Ok(addrs)
 }
 
 /// On an empty database: workspace `Default` (slug `default`) with owner `owner@localhost`.

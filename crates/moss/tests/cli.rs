@@ -1302,17 +1302,11 @@ const AT_LEAST_ONE: &[(&str, &str)] = &[
     ("MOSS_CLIENT_TIMEOUT", "--client-timeout"),
 ];
 
-/// `moss serve` with a bad setting: exit 2, a message naming the variable, and nothing done
+/// `moss <args>` with a bad setting: exit 2, a message naming the variable, and nothing done
 /// (no database file, no banner).
 #[track_caller]
 fn assert_refused_setting(db: &Db, var: &str, args: &[&str], env: &[(&str, &str)]) {
-    let mut all = vec![
-        "--database-url",
-        "sqlite://settings.db",
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-    ];
+    let mut all = vec!["--database-url", "sqlite://settings.db", "serve"];
     all.extend_from_slice(args);
     let run = db.run_raw(&all, env);
     run.code(2);
@@ -1332,13 +1326,33 @@ fn assert_refused_setting(db: &Db, var: &str, args: &[&str], env: &[(&str, &str)
 #[test]
 fn serve_refuses_zero_for_settings_that_must_be_at_least_one_naming_the_variable() {
     let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let bind = ("MOSS_BIND", "127.0.0.1:0");
     for (var, flag) in AT_LEAST_ONE {
         for value in ["0", "-1", "many"] {
-            assert_refused_setting(&db, var, &[], &[(var, value)]);
-            assert_refused_setting(&db, var, &[&format!("{flag}={value}")], &[]);
+            assert_refused_setting(&db, var, &[], &[(var, value), bind]);
+            assert_refused_setting(&db, var, &[&format!("{flag}={value}")], &[bind]);
         }
     }
     for value in ["86399", "315360001"] {
-        assert_refused_setting(&db, "MOSS_IDEMPOTENCY_TTL", &[], &[("MOSS_IDEMPOTENCY_TTL", value)]);
+        assert_refused_setting(
+            &db,
+            "MOSS_IDEMPOTENCY_TTL",
+            &[],
+            &[("MOSS_IDEMPOTENCY_TTL", value), bind],
+        );
     }
+}
+
+#[test]
+fn serve_on_an_address_that_does_not_parse_is_a_bad_setting_but_one_that_cannot_be_bound_is_not() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    // None of these needs a DNS lookup to be refused.
+    for bind in ["nonsense", "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:http", ""] {
+        assert_refused_setting(&db, "MOSS_BIND", &["--bind", bind], &[]);
+        assert_refused_setting(&db, "MOSS_BIND", &[], &[("MOSS_BIND", bind)]);
+    }
+    // An address of no interface of this machine (TEST-NET-1) parses but cannot be bound.
+    let run = db.run(&["serve", "--bind", "192.0.2.1:8080"]);
+    run.code(1);
+    assert!(run.stderr.contains("192.0.2.1:8080"), "{}", run.stderr);
 }
