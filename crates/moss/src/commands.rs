@@ -88,6 +88,25 @@ fn open_store(url: &str, pool: PoolSettings) -> Result<(DatabaseUrl, DieselStore
     Ok((url, store))
 }
 
+/// For `serve` and `migrate`, the only commands that may create a SQLite database: its missing
+/// parent directories, so that connecting creates the file.
+fn create_parent_dirs(url: &DatabaseUrl) -> Outcome {
+    url.create_parent_dirs()
+        .map_err(|e| CliError::general(format!("cannot create the directory of {}: {e}", url.redacted())))
+}
+
+/// For every other command: a SQLite file that is not there is a mistyped path or a database
+/// not made yet, never a reason to create an empty one.
+fn require_existing(url: &DatabaseUrl) -> Outcome {
+    match url.missing_file() {
+        Some(path) => Err(CliError::general(format!(
+            "no database at {}: the file does not exist (check DATABASE_URL); run `moss migrate` or `moss serve` first to create one",
+            std::path::absolute(path).unwrap_or_else(|_| path.to_owned()).display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn system_context(workspace_id: WorkspaceId) -> RequestContext {
     RequestContext {
         actor: Actor::system(workspace_id),
@@ -131,6 +150,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Serve(args) => serve(&cli.database_url, args),
         Command::Migrate => {
             let url = DatabaseUrl::parse(&cli.database_url).map_err(CliError::usage)?;
+            create_parent_dirs(&url)?;
             let applied =
                 migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
             if cli.json {
@@ -153,6 +173,7 @@ pub fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// The store of an admin command: an existing database, migrated.
 fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
     let (url, store) = open_store(
         url,
@@ -161,6 +182,7 @@ fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
             ..PoolSettings::default()
         },
     )?;
+    require_existing(&url)?;
     migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
     Ok(Box::new(store))
 }
@@ -423,6 +445,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         timeout: Duration::from_secs(args.db_timeout),
     };
     let (db_url, store) = open_store(url, pool)?;
+    create_parent_dirs(&db_url)?;
     if args.migrate && !args.no_migrate {
         let applied = migrate::run_pending(&db_url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
         if !applied.is_empty() {

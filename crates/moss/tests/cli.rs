@@ -268,10 +268,12 @@ fn global_flags_work_before_and_after_the_subcommand(#[case] backend: Backend) {
         &["member", "list", "--workspace", "three"],
         &[("DATABASE_URL", &elsewhere.display().to_string())],
     );
-    env_other.code(4);
+    env_other.code(1);
+    assert!(env_other.stderr.contains("elsewhere.db"), "{}", env_other.stderr);
 
-    // Nothing fell back to the default sqlite://moss.db in the working directory.
-    assert_eq!(db.cwd_entries(), ["elsewhere.db"]);
+    // Nothing fell back to the default sqlite://moss.db in the working directory, and the
+    // missing elsewhere.db was not created.
+    assert_eq!(db.cwd_entries(), Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -743,6 +745,7 @@ fn every_accepted_sqlite_url_form_works() {
         ("sqlite://rel.db", "rel.db"),
         ("sqlite://sub/dir/nested.db", "sub"),
     ] {
+        db.run_raw(&["--database-url", url, "migrate"], &[]).ok();
         db.run_raw(
             &[
                 "--database-url",
@@ -766,6 +769,7 @@ fn every_accepted_sqlite_url_form_works() {
             .ok();
     }
     assert!(db.cwd.path().join("sub/dir/nested.db").is_file());
+    db.run_raw(&["--database-url", &abs_url, "migrate"], &[]).ok();
     db.run_raw(
         &[
             "--database-url",
@@ -788,6 +792,82 @@ fn every_accepted_sqlite_url_form_works() {
         ["bare.db", "rel.db", "sub"],
         "no default moss.db"
     );
+}
+
+/// Every command but `serve` and `migrate`, on a workspace `default`.
+const ADMIN_COMMANDS: &[&[&str]] = &[
+    &["workspace", "create", "--name", "A", "--slug", "a"],
+    &["member", "add", "--workspace", "default", "--email", "a@example.com"],
+    &["member", "list", "--workspace", "default"],
+    &["key", "create", "--workspace", "default", "--name", "k"],
+    &["key", "list", "--workspace", "default"],
+    &[
+        "key",
+        "revoke",
+        "--workspace",
+        "default",
+        "--id",
+        "key_01m8h0bdeaewrta40ae8wt04pg",
+        "--confirm",
+    ],
+    &["audit", "list", "--workspace", "default"],
+];
+
+#[test]
+fn admin_commands_on_a_missing_sqlite_file_create_nothing_and_say_how_to_make_one() {
+    let db = Db::sqlite_to_create();
+    let file = db.file_to_create().to_owned();
+    let abs = file.display().to_string();
+    let urls = [
+        (db.url.clone(), abs.clone()),
+        (abs.clone(), abs.clone()),
+        ("missing.db".to_owned(), "missing.db".to_owned()),
+        ("sqlite://missing.db".to_owned(), "missing.db".to_owned()),
+        ("sqlite://sub/missing.db".to_owned(), "sub/missing.db".to_owned()),
+    ];
+    for (url, shown) in &urls {
+        for command in ADMIN_COMMANDS {
+            for json in [false, true] {
+                let mut args = command.to_vec();
+                if json {
+                    args.push("--json");
+                }
+                let run = db.run_raw(&args, &[("DATABASE_URL", url)]);
+                run.code(1);
+                assert!(
+                    run.stderr.contains(shown.as_str()) && run.stderr.contains("moss migrate"),
+                    "{url} {args:?}: the message names the file and how to make one: {}",
+                    run.stderr
+                );
+                assert_eq!(run.stdout, "", "{url} {args:?}");
+            }
+        }
+        let run = db.run_raw(&["--database-url", url, "key", "list", "--workspace", "default"], &[]);
+        run.code(1);
+    }
+    assert!(!file.parent().unwrap().exists(), "no directory was created");
+    assert_eq!(db.cwd_entries(), Vec::<String>::new(), "no file was created");
+
+    // `migrate` creates the database, its directory included; then the commands run.
+    db.run(&["migrate"]).ok();
+    assert!(file.is_file());
+    db.run(&["member", "list", "--workspace", "default"]).code(4);
+    db.create_workspace("Default", "default");
+    for command in ADMIN_COMMANDS {
+        let run = db.run(command);
+        assert!(matches!(run.code, 0 | 4), "{command:?}: {run:?}");
+    }
+}
+
+#[test]
+fn serve_creates_a_missing_sqlite_database_and_its_directory() {
+    let db = Db::sqlite_to_create();
+    let mut server = Server::start(&db);
+    let line = server.wait_for_line("curl", |l| l.trim_start().starts_with("curl "));
+    let (url, key) = parse_curl_line(&line);
+    assert_eq!(http_get(&http_agent(), &url, Some(&key)).0, 200);
+    assert!(db.file_to_create().is_file());
+    assert_eq!(db.keys("default").len(), 1);
 }
 
 #[test]
@@ -966,9 +1046,13 @@ fn keys_made_by_the_cli_are_honoured_by_the_server() {
 
 #[test]
 fn migrate_applies_once_then_is_up_to_date() {
-    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let db = Db::sqlite_to_create();
     let first = db.run(&["migrate"]);
     assert!(first.ok().stdout.starts_with("Applied "), "{}", first.stdout);
+    assert!(
+        db.file_to_create().is_file(),
+        "migrate creates the file and its directory"
+    );
     let second = db.run(&["migrate"]);
     assert!(second.ok().stdout.contains("up to date"), "{}", second.stdout);
     assert_eq!(
@@ -978,7 +1062,7 @@ fn migrate_applies_once_then_is_up_to_date() {
     // The migrated database is usable.
     db.create_workspace("A", "a");
 
-    let fresh = Db::new(Backend::Sqlite).unwrap();
+    let fresh = Db::sqlite_to_create();
     let applied = fresh.run(&["--json", "migrate"]).ok().json();
     let names = applied["data"]["applied"].as_array().expect("applied list");
     assert!(!names.is_empty(), "{applied}");
