@@ -15,7 +15,8 @@ use moss_domain::workspace::service::{CreatedWorkspace, add_member, create_works
 use moss_domain::workspace::{MemberSort, NewMember, Workspace};
 use moss_domain::{Actor, DomainError, PageRequest, Role, Scope, Store};
 use moss_http::dto;
-use moss_store_diesel::{DatabaseUrl, DieselStore, PoolSettings, migrate};
+use moss_store_diesel::migrate::{self, MigrateError};
+use moss_store_diesel::{Backend, DatabaseUrl, DieselStore, PoolSettings};
 use serde_json::{Value, json};
 
 use crate::cli::{
@@ -151,8 +152,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Migrate => {
             let url = DatabaseUrl::parse(&cli.database_url).map_err(CliError::usage)?;
             create_parent_dirs(&url)?;
-            let applied =
-                migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+            let applied = migrate_now(&url)?;
             if cli.json {
                 say(&json_text(&json!({ "data": { "applied": applied } })))
             } else if applied.is_empty() {
@@ -173,6 +173,30 @@ pub fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// Applies pending migrations. A database that cannot be reached says so, with its URL (password
+/// hidden): "migration failed" would send the operator looking at the schema.
+fn migrate_now(url: &DatabaseUrl) -> Result<Vec<String>, CliError> {
+    migrate::run_pending(url).map_err(|e| migrate_error(url, e))
+}
+
+fn migrate_error(url: &DatabaseUrl, e: MigrateError) -> CliError {
+    match e {
+        MigrateError::Connect(cause) => {
+            let verb = match url.backend() {
+                Backend::Postgres => "connect to",
+                Backend::Sqlite => "open",
+            };
+            let cause = cause.to_string();
+            CliError::general(format!(
+                "cannot {verb} the database at {}: {}",
+                url.redacted(),
+                cause.trim_end()
+            ))
+        }
+        MigrateError::Migrate(cause) => CliError::general(format!("migration failed: {cause}")),
+    }
+}
+
 /// The store of an admin command: an existing database, migrated.
 fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
     let (url, store) = open_store(
@@ -183,7 +207,7 @@ fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
         },
     )?;
     require_existing(&url)?;
-    migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+    migrate_now(&url)?;
     Ok(Box::new(store))
 }
 
@@ -447,7 +471,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
     let (db_url, store) = open_store(url, pool)?;
     create_parent_dirs(&db_url)?;
     if args.migrate && !args.no_migrate {
-        let applied = migrate::run_pending(&db_url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+        let applied = migrate_now(&db_url)?;
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), "applied migrations");
         }
@@ -586,5 +610,33 @@ fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
                 e.request_id
             )
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_connection_is_not_called_a_failed_migration_and_hides_the_password() {
+        // Nothing listens on port 1: the connection is refused at once.
+        let url = DatabaseUrl::parse("postgres://moss:secret@127.0.0.1:1/moss").unwrap();
+        let e = migrate_now(&url).unwrap_err();
+        assert_eq!(e.code, 1);
+        assert!(
+            e.message
+                .starts_with("cannot connect to the database at postgres://moss:***@127.0.0.1:1/moss: "),
+            "{}",
+            e.message
+        );
+        assert!(
+            !e.message.contains("secret") && !e.message.contains("migration"),
+            "{}",
+            e.message
+        );
+        let failed = MigrateError::Migrate("relation \"workspaces\" already exists".into());
+        let e = migrate_error(&url, failed);
+        assert_eq!(e.code, 1);
+        assert_eq!(e.message, "migration failed: relation \"workspaces\" already exists");
     }
 }

@@ -870,6 +870,48 @@ fn serve_creates_a_missing_sqlite_database_and_its_directory() {
     assert_eq!(db.keys("default").len(), 1);
 }
 
+/// A local port where nothing listens (it was free a moment ago).
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[rstest]
+#[case::postgres(Backend::Postgres)]
+#[case::sqlite(Backend::Sqlite)]
+fn a_database_that_cannot_be_reached_is_said_so_not_called_a_failed_migration(#[case] backend: Backend) {
+    let db = Db::sqlite_to_create();
+    let (url, shown) = match backend {
+        Backend::Postgres => {
+            let port = closed_port();
+            (
+                format!("postgres://moss:secret@127.0.0.1:{port}/moss"),
+                format!("cannot connect to the database at postgres://moss:***@127.0.0.1:{port}/moss: "),
+            )
+        }
+        // A directory where the file should be: there, but it cannot be opened.
+        Backend::Sqlite => {
+            std::fs::create_dir(db.cwd.path().join("dir.db")).unwrap();
+            (
+                "sqlite://dir.db".to_owned(),
+                "cannot open the database at sqlite://dir.db: ".to_owned(),
+            )
+        }
+    };
+    let mut commands: Vec<&[&str]> = vec![&["migrate"], &["serve", "--bind", "127.0.0.1:0"]];
+    commands.extend_from_slice(ADMIN_COMMANDS);
+    for command in commands {
+        let run = db.run_raw(command, &[("DATABASE_URL", &url)]);
+        run.code(1);
+        assert!(run.stderr.contains(&shown), "{command:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("migration") && !run.stderr.contains("secret"),
+            "{command:?}: {}",
+            run.stderr
+        );
+        assert!(key_tokens(&run.stdout).is_empty(), "{command:?}: no key");
+    }
+}
+
 #[test]
 fn postgresql_scheme_is_accepted() {
     let Some(db) = Db::new(Backend::Postgres) else { return };
