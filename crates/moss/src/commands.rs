@@ -482,9 +482,12 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
     let listener =
         TcpListener::bind(&bind[..]).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
     let addr = listener.local_addr().map_err(|e| CliError::general(e.to_string()))?;
-    let first_key = bootstrap(&*store)?;
+    let welcome = match bootstrap(&*store)? {
+        Some(key) => Welcome::OwnerKey(key),
+        None => Welcome::MakeKeyIn(workspace_for_a_key(&*store, &db_url)),
+    };
     tracing::info!(%addr, database = %db_url.redacted(), "moss serving");
-    print_banner(&addr.to_string(), first_key.as_deref());
+    print_banner(&addr.to_string(), &welcome);
     let system = actix_web::rt::System::new();
     system
         .block_on(async move { server::build(listener, store, settings)?.await })
@@ -523,12 +526,38 @@ fn bootstrap(store: &dyn Store) -> Result<Option<String>, CliError> {
     }
 }
 
+/// What the banner says after the address.
+enum Welcome {
+    /// First start: the bootstrapped owner's key, shown only this once.
+    OwnerKey(String),
+    /// Later starts: how to make a key, in this workspace.
+    MakeKeyIn(String),
+}
+
+/// The workspace the banner's `moss key create` line names: one that exists, `default` (the
+/// bootstrap's) when it does, else the oldest. A failed lookup only costs the hint.
+fn workspace_for_a_key(store: &dyn Store, url: &DatabaseUrl) -> String {
+    let lookup = || -> Result<Option<String>, DomainError> {
+        if store.read(|tx| tx.workspaces().workspace_by_slug("default"))?.is_some() {
+            return Ok(Some("default".to_owned()));
+        }
+        moss_store_diesel::oldest_workspace_slug(url)
+    };
+    match lookup() {
+        Ok(slug) => slug.unwrap_or_else(|| "default".to_owned()),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot find a workspace to name in the banner");
+            "default".to_owned()
+        }
+    }
+}
+
 /// The first-start banner: the address and, on the first start only, the owner key.
-fn banner(addr: &str, first_key: Option<&str>) -> String {
+fn banner(addr: &str, welcome: &Welcome) -> String {
     let base = format!("http://{addr}");
     let mut lines = vec![String::new(), format!("Moss is serving {base}/api/v1")];
-    match first_key {
-        Some(key) => lines.extend([
+    match welcome {
+        Welcome::OwnerKey(key) => lines.extend([
             String::new(),
             "Created workspace \"Default\" (slug default) with owner owner@localhost.".to_owned(),
             "Owner API key, shown only this once:".to_owned(),
@@ -539,8 +568,8 @@ fn banner(addr: &str, first_key: Option<&str>) -> String {
             String::new(),
             format!("    curl -s {base}/api/v1/contacts -H \"X-API-Key: {key}\""),
         ]),
-        None => lines.extend([
-            "Make a key with: moss key create --workspace default --name my-key".to_owned(),
+        Welcome::MakeKeyIn(slug) => lines.extend([
+            format!("Make a key with: moss key create --workspace {slug} --name my-key"),
             format!("Then: curl -s {base}/api/v1/contacts -H \"X-API-Key: <key>\""),
         ]),
     }
@@ -551,11 +580,11 @@ fn banner(addr: &str, first_key: Option<&str>) -> String {
 /// Prints the banner on stdout. When stdout cannot take it (nobody reads it) and it holds the
 /// first owner key, it goes to stderr instead: that key is shown only this once. The server
 /// serves either way.
-fn print_banner(addr: &str, first_key: Option<&str>) {
-    let text = banner(addr, first_key);
+fn print_banner(addr: &str, welcome: &Welcome) {
+    let text = banner(addr, welcome);
     match output::to_stdout(&text) {
         Ok(()) => {}
-        Err(e) if first_key.is_some() => output::to_stderr(&format!(
+        Err(e) if matches!(welcome, Welcome::OwnerKey(_)) => output::to_stderr(&format!(
             "moss: cannot write the banner to stdout ({e}); it follows here, as its owner key is shown only this once:\n{text}"
         )),
         Err(e) => tracing::warn!(error = %e, "cannot write the banner to stdout"),

@@ -1039,6 +1039,38 @@ fn serve_that_cannot_bind_does_not_use_up_the_first_owner_key() {
     assert_eq!(status, 200, "{body}");
 }
 
+/// Starts `moss serve` on `db` and returns the command its banner suggests for making a key.
+fn suggested_key_command(db: &Db) -> Vec<String> {
+    let mut server = Server::start(db);
+    let line = server.wait_for_line("make-a-key", |l| l.starts_with("Make a key with: "));
+    let command = line.strip_prefix("Make a key with: moss ").expect("a moss command");
+    command.split_whitespace().map(str::to_owned).collect()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn the_banner_suggests_making_a_key_in_a_workspace_that_exists(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    // Only `zeta`, made by hand: no bootstrap, and no workspace `default`.
+    db.create_workspace("Zeta", "zeta");
+    let command = suggested_key_command(&db);
+    let args: Vec<&str> = command.iter().map(String::as_str).collect();
+    assert_eq!(args[..4], ["key", "create", "--workspace", "zeta"], "{command:?}");
+    // And it works as printed.
+    let made = db.run(&args);
+    made.ok();
+    assert_eq!(key_tokens(&made.stdout).len(), 1, "{}", made.stdout);
+    assert_eq!(db.keys("zeta").len(), 2);
+
+    // The oldest workspace, not the newest or the first in order...
+    db.create_workspace("Acme", "acme");
+    assert_eq!(suggested_key_command(&db)[3], "zeta");
+    // ...unless `default` exists.
+    db.create_workspace("Default", "default");
+    assert_eq!(suggested_key_command(&db)[3], "default");
+}
+
 #[test]
 fn keys_made_by_the_cli_are_honoured_by_the_server() {
     let Some(db) = Db::new(Backend::Sqlite) else { return };
