@@ -147,6 +147,7 @@ fn json_text(v: &Value) -> String {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
+    refuse_json(&cli)?;
     match cli.command {
         Command::Serve(args) => serve(&cli.database_url, args),
         Command::Migrate => {
@@ -171,6 +172,19 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Audit(cmd) => audit(&cli.database_url, cli.json, cmd),
         Command::Openapi => say(&moss_http::openapi::document_json()),
     }
+}
+
+/// `--json` is a global flag, but `serve` and `openapi` have one form of output each: taking it
+/// there silently would let a script believe it gets an envelope.
+fn refuse_json(cli: &Cli) -> Outcome {
+    let why = match cli.command {
+        Command::Serve(_) if cli.json => {
+            "`moss serve` prints no JSON envelope (for JSON logs, use MOSS_LOG_FORMAT=json)"
+        }
+        Command::Openapi if cli.json => "`moss openapi` always prints the JSON document",
+        _ => return Ok(()),
+    };
+    Err(CliError::usage(format!("--json is not accepted here: {why}")))
 }
 
 /// Applies pending migrations. A database that cannot be reached says so, with its URL (password

@@ -1514,3 +1514,24 @@ fn serve_on_an_address_that_does_not_parse_is_a_bad_setting_but_one_that_cannot_
     run.code(1);
     assert!(run.stderr.contains("192.0.2.1:8080"), "{}", run.stderr);
 }
+
+#[test]
+fn serve_and_openapi_refuse_json_before_or_after_the_subcommand() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let url = ["--database-url", "sqlite://json.db"];
+    for args in [
+        &["--json", "serve", "--bind", "127.0.0.1:0"][..],
+        &["serve", "--bind", "127.0.0.1:0", "--json"],
+        &["--json", "openapi"],
+        &["openapi", "--json"],
+    ] {
+        let run = db.run_raw(&[&url[..], args].concat(), &[]);
+        run.code(2);
+        assert!(run.stderr.contains("--json"), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{args:?}: nothing printed");
+    }
+    assert_eq!(db.cwd_entries(), Vec::<String>::new(), "nothing created");
+    // Without it, openapi prints the document.
+    let doc = db.run(&["openapi"]);
+    assert!(doc.ok().json()["openapi"].is_string());
+}
