@@ -141,6 +141,7 @@ fn between<T: Number>(var: &'static str, min: T, max: T) -> impl Fn(&str) -> Res
     number(var, move |n| (min..=max).contains(&n), format!("from {min} to {max}"))
 }
 
+/// A parser of whole numbers for which `fits` holds; `wanted` says which, in the message.
 fn number<T: Number>(
     var: &'static str,
     fits: impl Fn(T) -> bool + Clone + Send + Sync,

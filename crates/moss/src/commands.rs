@@ -193,6 +193,7 @@ fn migrate_now(url: &DatabaseUrl) -> Result<Vec<String>, CliError> {
     migrate::run_pending(url).map_err(|e| migrate_error(url, e))
 }
 
+/// The message of a failed [`migrate_now`]: which of connecting or migrating failed.
 fn migrate_error(url: &DatabaseUrl, e: MigrateError) -> CliError {
     match e {
         MigrateError::Connect(cause) => {
