@@ -1,6 +1,6 @@
 //! The connection type, the database URL forms, and the r2d2 pool.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -79,14 +79,33 @@ impl DatabaseUrl {
         }
     }
 
-    /// Opens one connection (SQLite: with its pragmas; the file is created if missing).
+    /// SQLite: the file's path when there is no file there, so that a command which must not
+    /// create a database can refuse (`None` for Postgres, whose server says itself).
+    pub fn missing_file(&self) -> Option<&Path> {
+        match self {
+            Self::Sqlite(path) if !path.exists() => Some(path),
+            _ => None,
+        }
+    }
+
+    /// SQLite: creates the file's missing parent directories, so that connecting creates the
+    /// database. Only the commands that may create a database call this.
+    pub fn create_parent_dirs(&self) -> std::io::Result<()> {
+        match self {
+            Self::Sqlite(path) => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(parent) => std::fs::create_dir_all(parent),
+                None => Ok(()),
+            },
+            Self::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// Opens one connection (SQLite: with its pragmas; a missing file is created, but not its
+    /// directory: see [`Self::create_parent_dirs`]).
     pub fn connect(&self) -> Result<MossConnection, ConnectionError> {
         match self {
             Self::Postgres(url) => PgConnection::establish(url).map(MossConnection::Pg),
             Self::Sqlite(path) => {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
-                }
                 let path = path
                     .to_str()
                     .ok_or_else(|| ConnectionError::InvalidConnectionUrl("path is not UTF-8".into()))?;
@@ -277,6 +296,21 @@ mod tests {
         let (manager, mut pooled, _count, _dir) = counted();
         pooled.failed = true;
         assert!(manager.has_broken(&mut pooled));
+    }
+
+    #[test]
+    fn connecting_creates_no_directory_and_only_create_parent_dirs_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("a/b/moss.db"));
+        assert_eq!(url.missing_file(), Some(dir.path().join("a/b/moss.db").as_path()));
+        assert!(url.connect().is_err(), "no directory, no database");
+        assert!(!dir.path().join("a").exists(), "connect created a directory");
+        url.create_parent_dirs().unwrap();
+        url.connect().unwrap();
+        assert_eq!(url.missing_file(), None);
+        let pg = DatabaseUrl::parse("postgres://h/db").unwrap();
+        assert_eq!(pg.missing_file(), None);
+        pg.create_parent_dirs().unwrap();
     }
 
     #[test]

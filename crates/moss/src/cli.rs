@@ -83,11 +83,11 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MOSS_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// Database connections per instance.
-    #[arg(long, env = "MOSS_DB_POOL_SIZE", default_value_t = 10)]
+    /// Database connections per instance (at least 1).
+    #[arg(long, env = "MOSS_DB_POOL_SIZE", default_value_t = 10, value_parser = at_least("MOSS_DB_POOL_SIZE", 1u32))]
     pub db_pool_size: u32,
-    /// Seconds a request waits for a database connection before answering 503.
-    #[arg(long, env = "MOSS_DB_TIMEOUT", default_value_t = 5)]
+    /// Seconds a request waits for a database connection before answering 503 (at least 1).
+    #[arg(long, env = "MOSS_DB_TIMEOUT", default_value_t = 5, value_parser = at_least("MOSS_DB_TIMEOUT", 1u64))]
     pub db_timeout: u64,
     /// Apply pending migrations at start (`--migrate false` / MOSS_MIGRATE=false to skip).
     #[arg(long, env = "MOSS_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
@@ -99,19 +99,19 @@ pub struct ServeArgs {
     #[arg(long, env = "MOSS_WORKERS", default_value_t = 0)]
     pub workers: usize,
     /// Seconds an Idempotency-Key's answer is kept for replays (86400, 24 hours, to 315360000, 10 years).
-    #[arg(long, env = "MOSS_IDEMPOTENCY_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(86_400..=315_360_000))]
+    #[arg(long, env = "MOSS_IDEMPOTENCY_TTL", default_value_t = 86_400, value_parser = between("MOSS_IDEMPOTENCY_TTL", 86_400u64, 315_360_000))]
     pub idempotency_ttl: u64,
     /// Sustained requests per second per API key (per instance).
-    #[arg(long, env = "MOSS_RATE_LIMIT_RPS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MOSS_RATE_LIMIT_RPS", default_value_t = 100, value_parser = at_least("MOSS_RATE_LIMIT_RPS", 1u32))]
     pub rate_limit_rps: u32,
     /// Burst of requests per API key (per instance).
-    #[arg(long, env = "MOSS_RATE_LIMIT_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MOSS_RATE_LIMIT_BURST", default_value_t = 200, value_parser = at_least("MOSS_RATE_LIMIT_BURST", 1u32))]
     pub rate_limit_burst: u32,
     /// Failed authentications per second per client IP before answering 429.
-    #[arg(long, env = "MOSS_AUTH_FAILURE_RPS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MOSS_AUTH_FAILURE_RPS", default_value_t = 10, value_parser = at_least("MOSS_AUTH_FAILURE_RPS", 1u32))]
     pub auth_failure_rps: u32,
     /// Seconds a request may take before it is answered 503.
-    #[arg(long, env = "MOSS_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "MOSS_REQUEST_TIMEOUT", default_value_t = 30, value_parser = at_least("MOSS_REQUEST_TIMEOUT", 1u64))]
     pub request_timeout: u64,
     /// Seconds a request's body may take to arrive before it is answered 408.
     #[arg(long, env = "MOSS_BODY_TIMEOUT", default_value_t = moss_http::DEFAULT_BODY_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
@@ -120,7 +120,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MOSS_KEEP_ALIVE", default_value_t = 5)]
     pub keep_alive: u64,
     /// Seconds a client may take to send a request's headers.
-    #[arg(long, env = "MOSS_CLIENT_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "MOSS_CLIENT_TIMEOUT", default_value_t = 5, value_parser = at_least("MOSS_CLIENT_TIMEOUT", 1u64))]
     pub client_timeout: u64,
     /// Proxies (comma-separated CIDRs) whose X-Forwarded-For names the client; empty: none.
     #[arg(long, env = "MOSS_TRUSTED_PROXIES", default_value = "")]
@@ -132,6 +132,36 @@ pub struct ServeArgs {
     #[arg(long, env = "MOSS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
 }
+
+/// A parser of whole numbers of at least `min` for the setting `var`. (clap's own range check
+/// names only the flag, while the value may have come from the environment variable.)
+fn at_least<T: Number>(var: &'static str, min: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync {
+    number(var, move |n| n >= min, format!("of at least {min}"))
+}
+
+/// A parser of whole numbers from `min` to `max` for the setting `var`, as [`at_least`].
+fn between<T: Number>(var: &'static str, min: T, max: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync {
+    number(var, move |n| (min..=max).contains(&n), format!("from {min} to {max}"))
+}
+
+/// A parser of whole numbers for which `fits` holds; `wanted` says which, in the message.
+fn number<T: Number>(
+    var: &'static str,
+    fits: impl Fn(T) -> bool + Clone + Send + Sync,
+    wanted: String,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync {
+    move |raw: &str| {
+        raw.parse::<T>()
+            .ok()
+            .filter(|n| fits(*n))
+            .ok_or_else(|| format!("{var} must be a whole number {wanted}"))
+    }
+}
+
+/// The unsigned integer types of settings.
+trait Number: std::str::FromStr + PartialOrd + std::fmt::Display + Copy + Send + Sync + 'static {}
+impl Number for u32 {}
+impl Number for u64 {}
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

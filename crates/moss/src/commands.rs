@@ -1,7 +1,7 @@
 //! What each subcommand does. Every change goes through the same domain services and unit of
 //! work as the API, audited with actor `system` and a generated `req_` id.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,12 +15,14 @@ use moss_domain::workspace::service::{CreatedWorkspace, add_member, create_works
 use moss_domain::workspace::{MemberSort, NewMember, Workspace};
 use moss_domain::{Actor, DomainError, PageRequest, Role, Scope, Store};
 use moss_http::dto;
-use moss_store_diesel::{DatabaseUrl, DieselStore, PoolSettings, migrate};
+use moss_store_diesel::migrate::{self, MigrateError};
+use moss_store_diesel::{Backend, DatabaseUrl, DieselStore, PoolSettings};
 use serde_json::{Value, json};
 
 use crate::cli::{
     AuditCommand, Cli, Command, KeyCommand, LogFormat, MemberCommand, RoleArg, ScopeArg, ServeArgs, WorkspaceCommand,
 };
+use crate::output;
 use crate::server::{self, ServerSettings};
 
 /// A failed command: what to print and the exit code.
@@ -87,6 +89,25 @@ fn open_store(url: &str, pool: PoolSettings) -> Result<(DatabaseUrl, DieselStore
     Ok((url, store))
 }
 
+/// For `serve` and `migrate`, the only commands that may create a SQLite database: its missing
+/// parent directories, so that connecting creates the file.
+fn create_parent_dirs(url: &DatabaseUrl) -> Outcome {
+    url.create_parent_dirs()
+        .map_err(|e| CliError::general(format!("cannot create the directory of {}: {e}", url.redacted())))
+}
+
+/// For every other command: a SQLite file that is not there is a mistyped path or a database
+/// not made yet, never a reason to create an empty one.
+fn require_existing(url: &DatabaseUrl) -> Outcome {
+    match url.missing_file() {
+        Some(path) => Err(CliError::general(format!(
+            "no database at {}: the file does not exist (check DATABASE_URL); run `moss migrate` or `moss serve` first to create one",
+            std::path::absolute(path).unwrap_or_else(|_| path.to_owned()).display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn system_context(workspace_id: WorkspaceId) -> RequestContext {
     RequestContext {
         actor: Actor::system(workspace_id),
@@ -102,38 +123,96 @@ fn workspace_by_slug(store: &dyn Store, slug: &str) -> Result<Workspace, CliErro
         .ok_or_else(|| DomainError::NotFound(format!("No workspace with slug {slug}.")).into())
 }
 
-fn print_json(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+/// Writes a command's output. When stdout cannot take it (a closed pipe), the command fails
+/// with exit 1 instead of panicking.
+fn say(text: &str) -> Outcome {
+    output::to_stdout(text).map_err(|e| CliError::general(format!("cannot write to stdout: {e}")))
+}
+
+/// [`say`] for output that holds a key shown only this once: when stdout cannot take it, the
+/// output goes to stderr with the error, so that the key is not lost.
+fn say_once(text: &str) -> Outcome {
+    output::to_stdout(text).map_err(|e| {
+        CliError::general(format!(
+            "cannot write to stdout ({e}); the output follows here, as it holds a key shown only this once:\n{}",
+            text.trim_end()
+        ))
+    })
+}
+
+/// `v` as pretty JSON on a line of its own.
+fn json_text(v: &Value) -> String {
+    format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
+    refuse_json(&cli)?;
     match cli.command {
         Command::Serve(args) => serve(&cli.database_url, args),
         Command::Migrate => {
             let url = DatabaseUrl::parse(&cli.database_url).map_err(CliError::usage)?;
-            let applied =
-                migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+            create_parent_dirs(&url)?;
+            let applied = migrate_now(&url)?;
             if cli.json {
-                print_json(&json!({ "data": { "applied": applied } }));
+                say(&json_text(&json!({ "data": { "applied": applied } })))
             } else if applied.is_empty() {
-                println!("Database is up to date.");
+                say("Database is up to date.\n")
             } else {
-                println!("Applied {} migration(s): {}", applied.len(), applied.join(", "));
+                say(&format!(
+                    "Applied {} migration(s): {}\n",
+                    applied.len(),
+                    applied.join(", ")
+                ))
             }
-            Ok(())
         }
         Command::Workspace(cmd) => workspace(&cli.database_url, cli.json, cmd),
         Command::Member(cmd) => member(&cli.database_url, cli.json, cmd),
         Command::Key(cmd) => key(&cli.database_url, cli.json, cmd),
         Command::Audit(cmd) => audit(&cli.database_url, cli.json, cmd),
-        Command::Openapi => {
-            print!("{}", moss_http::openapi::document_json());
-            Ok(())
-        }
+        Command::Openapi => say(&moss_http::openapi::document_json()),
     }
 }
 
+/// `--json` is a global flag, but `serve` and `openapi` have one form of output each: taking it
+/// there silently would let a script believe it gets an envelope.
+fn refuse_json(cli: &Cli) -> Outcome {
+    let why = match cli.command {
+        Command::Serve(_) if cli.json => {
+            "`moss serve` prints no JSON envelope (for JSON logs, use MOSS_LOG_FORMAT=json)"
+        }
+        Command::Openapi if cli.json => "`moss openapi` always prints the JSON document",
+        _ => return Ok(()),
+    };
+    Err(CliError::usage(format!("--json is not accepted here: {why}")))
+}
+
+/// Applies pending migrations. A database that cannot be reached says so, with its URL (password
+/// hidden): "migration failed" would send the operator looking at the schema.
+fn migrate_now(url: &DatabaseUrl) -> Result<Vec<String>, CliError> {
+    migrate::run_pending(url).map_err(|e| migrate_error(url, e))
+}
+
+/// The message of a failed [`migrate_now`]: which of connecting or migrating failed.
+fn migrate_error(url: &DatabaseUrl, e: MigrateError) -> CliError {
+    match e {
+        MigrateError::Connect(cause) => {
+            let verb = match url.backend() {
+                Backend::Postgres => "connect to",
+                Backend::Sqlite => "open",
+            };
+            let cause = cause.to_string();
+            CliError::general(format!(
+                "cannot {verb} the database at {}: {}",
+                url.redacted(),
+                cause.trim_end()
+            ))
+        }
+        MigrateError::Migrate(cause) => CliError::general(format!("migration failed: {cause}")),
+    }
+}
+
+/// The store of an admin command: an existing database, migrated.
 fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
     let (url, store) = open_store(
         url,
@@ -142,7 +221,8 @@ fn admin_store(url: &str) -> Result<Box<dyn Store>, CliError> {
             ..PoolSettings::default()
         },
     )?;
-    migrate::run_pending(&url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+    require_existing(&url)?;
+    migrate_now(&url)?;
     Ok(Box::new(store))
 }
 
@@ -170,21 +250,17 @@ fn workspace(url: &str, as_json: bool, cmd: WorkspaceCommand) -> Outcome {
         if let Value::Object(map) = &mut data {
             map.insert("owner_key".into(), json!(created.secret.expose()));
         }
-        print_json(&json!({ "data": data }));
+        say_once(&json_text(&json!({ "data": data })))
     } else {
-        println!(
-            "Created workspace {} ({}), {}",
+        say_once(&format!(
+            "Created workspace {} ({}), {}\nOwner {} key (shown once): {}\n",
             created.workspace.name,
             created.workspace.slug.as_str(),
-            created.workspace.id
-        );
-        println!(
-            "Owner {} key (shown once): {}",
+            created.workspace.id,
             created.owner.email.as_str(),
             created.secret.expose()
-        );
+        ))
     }
-    Ok(())
 }
 
 fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
@@ -204,15 +280,15 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
             let input = NewMember { email, name, role };
             let m = store.mutate(&system_context(ws.id), move |tx, actor| add_member(tx, actor, input))?;
             if as_json {
-                print_json(&json!({ "data": dto::member(&m) }));
+                say(&json_text(&json!({ "data": dto::member(&m) })))
             } else {
-                println!(
-                    "Added {} ({}) to {} as {}",
+                say(&format!(
+                    "Added {} ({}) to {} as {}\n",
                     m.email.as_str(),
                     m.id,
                     ws.slug.as_str(),
                     m.role.as_str()
-                );
+                ))
             }
         }
         MemberCommand::List { workspace } => {
@@ -229,21 +305,25 @@ fn member(url: &str, as_json: bool, cmd: MemberCommand) -> Outcome {
                 store.read(move |tx| list_members(tx, &actor, &req))
             })?;
             if as_json {
-                print_json(&list_envelope(all.iter().map(dto::member).collect()));
+                say(&json_text(&list_envelope(all.iter().map(dto::member).collect())))
             } else {
-                for m in &all {
-                    println!(
+                say(&lines(all.iter().map(|m| {
+                    format!(
                         "{}  {:<6}  {}  {}",
                         m.id,
                         m.role.as_str(),
                         m.email.as_str(),
                         m.name.as_deref().unwrap_or("")
-                    );
-                }
+                    )
+                })))
             }
         }
     }
-    Ok(())
+}
+
+/// Each item on a line of its own.
+fn lines(items: impl Iterator<Item = String>) -> String {
+    items.map(|line| line + "\n").collect()
 }
 
 /// Every item of a paged list, fetched 250 at a time, at most `limit` of them.
@@ -309,15 +389,17 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
                 create_key(tx, actor, input, member_id)
             })?;
             if as_json {
-                print_json(&json!({ "data": dto::created_api_key(&created.key, Some(created.secret.expose())) }));
+                say_once(&json_text(
+                    &json!({ "data": dto::created_api_key(&created.key, Some(created.secret.expose())) }),
+                ))
             } else {
-                println!(
-                    "Created key {} ({}, {})",
+                say_once(&format!(
+                    "Created key {} ({}, {})\nKey (shown once): {}\n",
                     created.key.id,
                     created.key.name,
-                    created.key.scope.as_str()
-                );
-                println!("Key (shown once): {}", created.secret.expose());
+                    created.key.scope.as_str(),
+                    created.secret.expose()
+                ))
             }
         }
         KeyCommand::List { workspace } => {
@@ -334,11 +416,11 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
                 store.read(move |tx| list_keys(tx, &actor, &req))
             })?;
             if as_json {
-                print_json(&list_envelope(all.iter().map(dto::api_key).collect()));
+                say(&json_text(&list_envelope(all.iter().map(dto::api_key).collect())))
             } else {
-                for k in &all {
-                    println!("{}  {}...  {:<9}  {}", k.id, k.prefix, k.scope.as_str(), k.name);
-                }
+                say(&lines(all.iter().map(|k| {
+                    format!("{}  {}...  {:<9}  {}", k.id, k.prefix, k.scope.as_str(), k.name)
+                })))
             }
         }
         KeyCommand::Revoke { workspace, id, confirm } => {
@@ -351,21 +433,24 @@ fn key(url: &str, as_json: bool, cmd: KeyCommand) -> Outcome {
             let key_id = KeyId::parse(&id).ok_or_else(|| DomainError::NotFound("API key not found.".into()))?;
             store.mutate(&system_context(ws.id), move |tx, actor| revoke_key(tx, actor, key_id))?;
             if as_json {
-                print_json(&json!({ "data": null }));
+                say(&json_text(&json!({ "data": null })))
             } else {
-                println!("Revoked {id}");
+                say(&format!("Revoked {id}\n"))
             }
         }
     }
-    Ok(())
 }
 
+/// Logs go to stderr, and a line that cannot be written (the reader of the logs has gone) is
+/// dropped: logging must never stop the server from serving or from shutting down.
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| output::LogWriter)
+        // Its internal errors would go to stderr with `eprintln!`, which panics when it fails.
+        .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Json => builder.json().init(),
@@ -391,16 +476,18 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         client_timeout: Duration::from_secs(args.client_timeout),
         trusted_proxies: args.trusted_proxies.parse().map_err(CliError::usage)?,
         handle_signals: true,
-        db_threads: usize::try_from(args.db_pool_size.max(1)).unwrap_or(1),
-        db_timeout: Duration::from_secs(args.db_timeout.max(1)),
+        db_threads: usize::try_from(args.db_pool_size).unwrap_or(usize::MAX),
+        db_timeout: Duration::from_secs(args.db_timeout),
     };
+    let bind = bind_addresses(&args.bind)?;
     let pool = PoolSettings {
         size: args.db_pool_size,
-        timeout: Duration::from_secs(args.db_timeout.max(1)),
+        timeout: Duration::from_secs(args.db_timeout),
     };
     let (db_url, store) = open_store(url, pool)?;
+    create_parent_dirs(&db_url)?;
     if args.migrate && !args.no_migrate {
-        let applied = migrate::run_pending(&db_url).map_err(|e| CliError::general(format!("migration failed: {e}")))?;
+        let applied = migrate_now(&db_url)?;
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), "applied migrations");
         }
@@ -409,15 +496,33 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
     // Bind before bootstrapping: if the address is taken, the first owner key must not be
     // created (and so lost, as it is printed only once) by a run that cannot serve.
     let listener =
-        TcpListener::bind(&args.bind).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
+        TcpListener::bind(&bind[..]).map_err(|e| CliError::general(format!("cannot listen on {}: {e}", args.bind)))?;
     let addr = listener.local_addr().map_err(|e| CliError::general(e.to_string()))?;
-    let first_key = bootstrap(&*store)?;
+    let welcome = match bootstrap(&*store)? {
+        Some(key) => Welcome::OwnerKey(key),
+        None => Welcome::MakeKeyIn(workspace_for_a_key(&*store, &db_url)),
+    };
     tracing::info!(%addr, database = %db_url.redacted(), "moss serving");
-    print_banner(&addr.to_string(), first_key.as_deref());
+    print_banner(&addr.to_string(), &welcome);
     let system = actix_web::rt::System::new();
     system
         .block_on(async move { server::build(listener, store, settings)?.await })
         .map_err(|e| CliError::general(format!("server error: {e}")))
+}
+
+/// The addresses `MOSS_BIND` names. One that does not parse (or resolve) is a bad setting, exit
+/// 2; one that parses but cannot be bound (taken, not this machine's) fails later, exit 1.
+fn bind_addresses(bind: &str) -> Result<Vec<SocketAddr>, CliError> {
+    let bad = |why: String| {
+        CliError::usage(format!(
+            "MOSS_BIND: {bind:?} is not an address to listen on, such as 127.0.0.1:8080 ({why})"
+        ))
+    };
+    let addrs: Vec<SocketAddr> = bind.to_socket_addrs().map_err(|e| bad(e.to_string()))?.collect();
+    if addrs.is_empty() {
+        return Err(bad("it resolves to no address".into()));
+    }
+    Ok(addrs)
 }
 
 /// On an empty database: workspace `Default` (slug `default`) with owner `owner@localhost`.
@@ -437,30 +542,69 @@ fn bootstrap(store: &dyn Store) -> Result<Option<String>, CliError> {
     }
 }
 
-fn print_banner(addr: &str, first_key: Option<&str>) {
-    let base = format!("http://{addr}");
-    println!();
-    println!("Moss is serving {base}/api/v1");
-    match first_key {
-        Some(key) => {
-            println!();
-            println!("Created workspace \"Default\" (slug default) with owner owner@localhost.");
-            println!("Owner API key, shown only this once:");
-            println!();
-            println!("    {key}");
-            println!();
-            println!("Try it:");
-            println!();
-            println!("    curl -s {base}/api/v1/contacts -H \"X-API-Key: {key}\"");
+/// What the banner says after the address.
+enum Welcome {
+    /// First start: the bootstrapped owner's key, shown only this once.
+    OwnerKey(String),
+    /// Later starts: how to make a key, in this workspace.
+    MakeKeyIn(String),
+}
+
+/// The workspace the banner's `moss key create` line names: one that exists, `default` (the
+/// bootstrap's) when it does, else the oldest. A failed lookup only costs the hint.
+fn workspace_for_a_key(store: &dyn Store, url: &DatabaseUrl) -> String {
+    let lookup = || -> Result<Option<String>, DomainError> {
+        if store.read(|tx| tx.workspaces().workspace_by_slug("default"))?.is_some() {
+            return Ok(Some("default".to_owned()));
         }
-        None => {
-            println!("Make a key with: moss key create --workspace default --name my-key");
-            println!("Then: curl -s {base}/api/v1/contacts -H \"X-API-Key: <key>\"");
+        moss_store_diesel::oldest_workspace_slug(url)
+    };
+    match lookup() {
+        Ok(slug) => slug.unwrap_or_else(|| "default".to_owned()),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot find a workspace to name in the banner");
+            "default".to_owned()
         }
     }
-    println!();
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+}
+
+/// The first-start banner: the address and, on the first start only, the owner key.
+fn banner(addr: &str, welcome: &Welcome) -> String {
+    let base = format!("http://{addr}");
+    let mut lines = vec![String::new(), format!("Moss is serving {base}/api/v1")];
+    match welcome {
+        Welcome::OwnerKey(key) => lines.extend([
+            String::new(),
+            "Created workspace \"Default\" (slug default) with owner owner@localhost.".to_owned(),
+            "Owner API key, shown only this once:".to_owned(),
+            String::new(),
+            format!("    {key}"),
+            String::new(),
+            "Try it:".to_owned(),
+            String::new(),
+            format!("    curl -s {base}/api/v1/contacts -H \"X-API-Key: {key}\""),
+        ]),
+        Welcome::MakeKeyIn(slug) => lines.extend([
+            format!("Make a key with: moss key create --workspace {slug} --name my-key"),
+            format!("Then: curl -s {base}/api/v1/contacts -H \"X-API-Key: <key>\""),
+        ]),
+    }
+    lines.push(String::new());
+    lines.join("\n") + "\n"
+}
+
+/// Prints the banner on stdout. When stdout cannot take it (nobody reads it) and it holds the
+/// first owner key, it goes to stderr instead: that key is shown only this once. The server
+/// serves either way.
+fn print_banner(addr: &str, welcome: &Welcome) {
+    let text = banner(addr, welcome);
+    match output::to_stdout(&text) {
+        Ok(()) => {}
+        Err(e) if matches!(welcome, Welcome::OwnerKey(_)) => output::to_stderr(&format!(
+            "moss: cannot write the banner to stdout ({e}); it follows here, as its owner key is shown only this once:\n{text}"
+        )),
+        Err(e) => tracing::warn!(error = %e, "cannot write the banner to stdout"),
+    }
 }
 
 fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
@@ -496,10 +640,12 @@ fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
         store.read(move |tx| list_audit(tx, &actor, &filter, &req))
     })?;
     if as_json {
-        print_json(&list_envelope(entries.iter().map(dto::audit_entry).collect()));
+        say(&json_text(&list_envelope(
+            entries.iter().map(dto::audit_entry).collect(),
+        )))
     } else {
-        for e in &entries {
-            println!(
+        say(&lines(entries.iter().map(|e| {
+            format!(
                 "{}  {:<20}  {}  {}:{}  {}",
                 moss_domain::time::to_rfc3339(&e.created_at),
                 e.event_type,
@@ -507,8 +653,35 @@ fn audit(url: &str, as_json: bool, cmd: AuditCommand) -> Outcome {
                 e.actor_type,
                 e.actor_id.as_deref().unwrap_or("-"),
                 e.request_id
-            );
-        }
+            )
+        })))
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_connection_is_not_called_a_failed_migration_and_hides_the_password() {
+        // Nothing listens on port 1: the connection is refused at once.
+        let url = DatabaseUrl::parse("postgres://moss:secret@127.0.0.1:1/moss").unwrap();
+        let e = migrate_now(&url).unwrap_err();
+        assert_eq!(e.code, 1);
+        assert!(
+            e.message
+                .starts_with("cannot connect to the database at postgres://moss:***@127.0.0.1:1/moss: "),
+            "{}",
+            e.message
+        );
+        assert!(
+            !e.message.contains("secret") && !e.message.contains("migration"),
+            "{}",
+            e.message
+        );
+        let failed = MigrateError::Migrate("relation \"workspaces\" already exists".into());
+        let e = migrate_error(&url, failed);
+        assert_eq!(e.code, 1);
+        assert_eq!(e.message, "migration failed: relation \"workspaces\" already exists");
+    }
 }

@@ -268,10 +268,12 @@ fn global_flags_work_before_and_after_the_subcommand(#[case] backend: Backend) {
         &["member", "list", "--workspace", "three"],
         &[("DATABASE_URL", &elsewhere.display().to_string())],
     );
-    env_other.code(4);
+    env_other.code(1);
+    assert!(env_other.stderr.contains("elsewhere.db"), "{}", env_other.stderr);
 
-    // Nothing fell back to the default sqlite://moss.db in the working directory.
-    assert_eq!(db.cwd_entries(), ["elsewhere.db"]);
+    // Nothing fell back to the default sqlite://moss.db in the working directory, and the
+    // missing elsewhere.db was not created.
+    assert_eq!(db.cwd_entries(), Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -743,6 +745,7 @@ fn every_accepted_sqlite_url_form_works() {
         ("sqlite://rel.db", "rel.db"),
         ("sqlite://sub/dir/nested.db", "sub"),
     ] {
+        db.run_raw(&["--database-url", url, "migrate"], &[]).ok();
         db.run_raw(
             &[
                 "--database-url",
@@ -766,6 +769,7 @@ fn every_accepted_sqlite_url_form_works() {
             .ok();
     }
     assert!(db.cwd.path().join("sub/dir/nested.db").is_file());
+    db.run_raw(&["--database-url", &abs_url, "migrate"], &[]).ok();
     db.run_raw(
         &[
             "--database-url",
@@ -788,6 +792,124 @@ fn every_accepted_sqlite_url_form_works() {
         ["bare.db", "rel.db", "sub"],
         "no default moss.db"
     );
+}
+
+/// Every command but `serve` and `migrate`, on a workspace `default`.
+const ADMIN_COMMANDS: &[&[&str]] = &[
+    &["workspace", "create", "--name", "A", "--slug", "a"],
+    &["member", "add", "--workspace", "default", "--email", "a@example.com"],
+    &["member", "list", "--workspace", "default"],
+    &["key", "create", "--workspace", "default", "--name", "k"],
+    &["key", "list", "--workspace", "default"],
+    &[
+        "key",
+        "revoke",
+        "--workspace",
+        "default",
+        "--id",
+        "key_01m8h0bdeaewrta40ae8wt04pg",
+        "--confirm",
+    ],
+    &["audit", "list", "--workspace", "default"],
+];
+
+#[test]
+fn admin_commands_on_a_missing_sqlite_file_create_nothing_and_say_how_to_make_one() {
+    let db = Db::sqlite_to_create();
+    let file = db.file_to_create().to_owned();
+    let abs = file.display().to_string();
+    let urls = [
+        (db.url.clone(), abs.clone()),
+        (abs.clone(), abs.clone()),
+        ("missing.db".to_owned(), "missing.db".to_owned()),
+        ("sqlite://missing.db".to_owned(), "missing.db".to_owned()),
+        ("sqlite://sub/missing.db".to_owned(), "sub/missing.db".to_owned()),
+    ];
+    for (url, shown) in &urls {
+        for command in ADMIN_COMMANDS {
+            for json in [false, true] {
+                let mut args = command.to_vec();
+                if json {
+                    args.push("--json");
+                }
+                let run = db.run_raw(&args, &[("DATABASE_URL", url)]);
+                run.code(1);
+                assert!(
+                    run.stderr.contains(shown.as_str()) && run.stderr.contains("moss migrate"),
+                    "{url} {args:?}: the message names the file and how to make one: {}",
+                    run.stderr
+                );
+                assert_eq!(run.stdout, "", "{url} {args:?}");
+            }
+        }
+        let run = db.run_raw(&["--database-url", url, "key", "list", "--workspace", "default"], &[]);
+        run.code(1);
+    }
+    assert!(!file.parent().unwrap().exists(), "no directory was created");
+    assert_eq!(db.cwd_entries(), Vec::<String>::new(), "no file was created");
+
+    // `migrate` creates the database, its directory included; then the commands run.
+    db.run(&["migrate"]).ok();
+    assert!(file.is_file());
+    db.run(&["member", "list", "--workspace", "default"]).code(4);
+    db.create_workspace("Default", "default");
+    for command in ADMIN_COMMANDS {
+        let run = db.run(command);
+        assert!(matches!(run.code, 0 | 4), "{command:?}: {run:?}");
+    }
+}
+
+#[test]
+fn serve_creates_a_missing_sqlite_database_and_its_directory() {
+    let db = Db::sqlite_to_create();
+    let mut server = Server::start(&db);
+    let line = server.wait_for_line("curl", |l| l.trim_start().starts_with("curl "));
+    let (url, key) = parse_curl_line(&line);
+    assert_eq!(http_get(&http_agent(), &url, Some(&key)).0, 200);
+    assert!(db.file_to_create().is_file());
+    assert_eq!(db.keys("default").len(), 1);
+}
+
+/// A local port where nothing listens (it was free a moment ago).
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[rstest]
+#[case::postgres(Backend::Postgres)]
+#[case::sqlite(Backend::Sqlite)]
+fn a_database_that_cannot_be_reached_is_said_so_not_called_a_failed_migration(#[case] backend: Backend) {
+    let db = Db::sqlite_to_create();
+    let (url, shown) = match backend {
+        Backend::Postgres => {
+            let port = closed_port();
+            (
+                format!("postgres://moss:secret@127.0.0.1:{port}/moss"),
+                format!("cannot connect to the database at postgres://moss:***@127.0.0.1:{port}/moss: "),
+            )
+        }
+        // A directory where the file should be: there, but it cannot be opened.
+        Backend::Sqlite => {
+            std::fs::create_dir(db.cwd.path().join("dir.db")).unwrap();
+            (
+                "sqlite://dir.db".to_owned(),
+                "cannot open the database at sqlite://dir.db: ".to_owned(),
+            )
+        }
+    };
+    let mut commands: Vec<&[&str]> = vec![&["migrate"], &["serve", "--bind", "127.0.0.1:0"]];
+    commands.extend_from_slice(ADMIN_COMMANDS);
+    for command in commands {
+        let run = db.run_raw(command, &[("DATABASE_URL", &url)]);
+        run.code(1);
+        assert!(run.stderr.contains(&shown), "{command:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("migration") && !run.stderr.contains("secret"),
+            "{command:?}: {}",
+            run.stderr
+        );
+        assert!(key_tokens(&run.stdout).is_empty(), "{command:?}: no key");
+    }
 }
 
 #[test]
@@ -917,6 +1039,38 @@ fn serve_that_cannot_bind_does_not_use_up_the_first_owner_key() {
     assert_eq!(status, 200, "{body}");
 }
 
+/// Starts `moss serve` on `db` and returns the command its banner suggests for making a key.
+fn suggested_key_command(db: &Db) -> Vec<String> {
+    let mut server = Server::start(db);
+    let line = server.wait_for_line("make-a-key", |l| l.starts_with("Make a key with: "));
+    let command = line.strip_prefix("Make a key with: moss ").expect("a moss command");
+    command.split_whitespace().map(str::to_owned).collect()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn the_banner_suggests_making_a_key_in_a_workspace_that_exists(#[case] backend: Backend) {
+    let Some(db) = Db::new(backend) else { return };
+    // Only `zeta`, made by hand: no bootstrap, and no workspace `default`.
+    db.create_workspace("Zeta", "zeta");
+    let command = suggested_key_command(&db);
+    let args: Vec<&str> = command.iter().map(String::as_str).collect();
+    assert_eq!(args[..4], ["key", "create", "--workspace", "zeta"], "{command:?}");
+    // And it works as printed.
+    let made = db.run(&args);
+    made.ok();
+    assert_eq!(key_tokens(&made.stdout).len(), 1, "{}", made.stdout);
+    assert_eq!(db.keys("zeta").len(), 2);
+
+    // The oldest workspace, not the newest or the first in order...
+    db.create_workspace("Acme", "acme");
+    assert_eq!(suggested_key_command(&db)[3], "zeta");
+    // ...unless `default` exists.
+    db.create_workspace("Default", "default");
+    assert_eq!(suggested_key_command(&db)[3], "default");
+}
+
 #[test]
 fn keys_made_by_the_cli_are_honoured_by_the_server() {
     let Some(db) = Db::new(Backend::Sqlite) else { return };
@@ -966,9 +1120,13 @@ fn keys_made_by_the_cli_are_honoured_by_the_server() {
 
 #[test]
 fn migrate_applies_once_then_is_up_to_date() {
-    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let db = Db::sqlite_to_create();
     let first = db.run(&["migrate"]);
     assert!(first.ok().stdout.starts_with("Applied "), "{}", first.stdout);
+    assert!(
+        db.file_to_create().is_file(),
+        "migrate creates the file and its directory"
+    );
     let second = db.run(&["migrate"]);
     assert!(second.ok().stdout.contains("up to date"), "{}", second.stdout);
     assert_eq!(
@@ -978,7 +1136,7 @@ fn migrate_applies_once_then_is_up_to_date() {
     // The migrated database is usable.
     db.create_workspace("A", "a");
 
-    let fresh = Db::new(Backend::Sqlite).unwrap();
+    let fresh = Db::sqlite_to_create();
     let applied = fresh.run(&["--json", "migrate"]).ok().json();
     let names = applied["data"]["applied"].as_array().expect("applied list");
     assert!(!names.is_empty(), "{applied}");
@@ -1286,4 +1444,94 @@ fn audit_list_of_an_unknown_workspace_is_not_found() {
         .code(2);
     db.run(&["audit", "list", "--workspace", "acme", "--limit", "-1"])
         .code(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. serve settings
+
+/// Every setting of `moss serve` that must be at least 1, as (variable, flag).
+const AT_LEAST_ONE: &[(&str, &str)] = &[
+    ("MOSS_DB_POOL_SIZE", "--db-pool-size"),
+    ("MOSS_DB_TIMEOUT", "--db-timeout"),
+    ("MOSS_RATE_LIMIT_RPS", "--rate-limit-rps"),
+    ("MOSS_RATE_LIMIT_BURST", "--rate-limit-burst"),
+    ("MOSS_AUTH_FAILURE_RPS", "--auth-failure-rps"),
+    ("MOSS_REQUEST_TIMEOUT", "--request-timeout"),
+    ("MOSS_CLIENT_TIMEOUT", "--client-timeout"),
+];
+
+/// `moss <args>` with a bad setting: exit 2, a message naming the variable, and nothing done
+/// (no database file, no banner).
+#[track_caller]
+fn assert_refused_setting(db: &Db, var: &str, args: &[&str], env: &[(&str, &str)]) {
+    let mut all = vec!["--database-url", "sqlite://settings.db", "serve"];
+    all.extend_from_slice(args);
+    let run = db.run_raw(&all, env);
+    run.code(2);
+    assert!(
+        run.stderr.contains(var),
+        "{args:?} {env:?}: the message names {var}: {}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "", "{args:?} {env:?}: nothing served");
+    assert_eq!(
+        db.cwd_entries(),
+        Vec::<String>::new(),
+        "{args:?} {env:?}: nothing created"
+    );
+}
+
+#[test]
+fn serve_refuses_zero_for_settings_that_must_be_at_least_one_naming_the_variable() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let bind = ("MOSS_BIND", "127.0.0.1:0");
+    for (var, flag) in AT_LEAST_ONE {
+        for value in ["0", "-1", "many"] {
+            assert_refused_setting(&db, var, &[], &[(var, value), bind]);
+            assert_refused_setting(&db, var, &[&format!("{flag}={value}")], &[bind]);
+        }
+    }
+    for value in ["86399", "315360001"] {
+        assert_refused_setting(
+            &db,
+            "MOSS_IDEMPOTENCY_TTL",
+            &[],
+            &[("MOSS_IDEMPOTENCY_TTL", value), bind],
+        );
+    }
+}
+
+#[test]
+fn serve_on_an_address_that_does_not_parse_is_a_bad_setting_but_one_that_cannot_be_bound_is_not() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    // None of these needs a DNS lookup to be refused.
+    for bind in ["nonsense", "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:http", ""] {
+        assert_refused_setting(&db, "MOSS_BIND", &["--bind", bind], &[]);
+        assert_refused_setting(&db, "MOSS_BIND", &[], &[("MOSS_BIND", bind)]);
+    }
+    // An address of no interface of this machine (TEST-NET-1) parses but cannot be bound.
+    let run = db.run(&["serve", "--bind", "192.0.2.1:8080"]);
+    run.code(1);
+    assert!(run.stderr.contains("192.0.2.1:8080"), "{}", run.stderr);
+}
+
+#[test]
+fn serve_and_openapi_refuse_json_before_or_after_the_subcommand() {
+    let Some(db) = Db::new(Backend::Sqlite) else { return };
+    let url = ["--database-url", "sqlite://json.db"];
+    for args in [
+        &["--json", "serve", "--bind", "127.0.0.1:0"][..],
+        &["serve", "--bind", "127.0.0.1:0", "--json"],
+        &["--json", "openapi"],
+        &["openapi", "--json"],
+    ] {
+        let run = db.run_raw(&[&url[..], args].concat(), &[]);
+        run.code(2);
+        assert!(run.stderr.contains("--json"), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{args:?}: nothing printed");
+    }
+    assert_eq!(db.cwd_entries(), Vec::<String>::new(), "nothing created");
+    // Without it, openapi prints the document.
+    let doc = db.run(&["openapi"]);
+    assert!(doc.ok().json()["openapi"].is_string());
 }

@@ -3,7 +3,7 @@
 //! `moss serve` that is always killed, and format checks (TypeIDs, RFC 3339, keys).
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -139,38 +139,41 @@ pub struct Db {
     pub url: String,
     /// The working directory of every `moss` run.
     pub cwd: tempfile::TempDir,
-    /// SQLite: where the database file lives (outside `cwd`).
-    _sqlite_dir: Option<tempfile::TempDir>,
-    /// Postgres: the database, dropped at the end.
-    _pg: Option<TestDatabase>,
+    /// [`Db::sqlite_to_create`]: the file `moss` is to create, and the directory it goes in.
+    to_create: Option<(PathBuf, tempfile::TempDir)>,
+    /// [`Db::new`]: the database, dropped at the end.
+    _db: Option<TestDatabase>,
 }
 
 impl Db {
-    /// A fresh database: on SQLite a file that does not exist yet (the CLI creates and migrates
-    /// it), on Postgres a migrated empty database; `None` when Postgres is not available.
+    /// A fresh, migrated, empty database (SQLite file or Postgres database); `None` when
+    /// Postgres is not available.
     pub fn new(backend: Backend) -> Option<Self> {
-        let cwd = tempfile::tempdir().expect("temp dir");
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("moss.db").display());
-                Some(Self {
-                    url,
-                    cwd,
-                    _sqlite_dir: Some(dir),
-                    _pg: None,
-                })
-            }
-            Backend::Postgres => {
-                let pg = TestDatabase::new(Backend::Postgres)?;
-                Some(Self {
-                    url: pg.url_string(),
-                    cwd,
-                    _sqlite_dir: None,
-                    _pg: Some(pg),
-                })
-            }
+        let db = TestDatabase::new(backend)?;
+        Some(Self {
+            url: db.url_string(),
+            cwd: tempfile::tempdir().expect("temp dir"),
+            to_create: None,
+            _db: Some(db),
+        })
+    }
+
+    /// A SQLite URL whose file and its parent directory do not exist yet: only `moss migrate`
+    /// and `moss serve` may create them.
+    pub fn sqlite_to_create() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("new-dir").join("moss.db");
+        Self {
+            url: format!("sqlite://{}", file.display()),
+            cwd: tempfile::tempdir().expect("temp dir"),
+            to_create: Some((file, dir)),
+            _db: None,
         }
+    }
+
+    /// [`Db::sqlite_to_create`]: the database file (which may exist by now).
+    pub fn file_to_create(&self) -> &Path {
+        &self.to_create.as_ref().expect("a Db::sqlite_to_create").0
     }
 
     /// `moss --database-url URL <args>` in the working directory.
