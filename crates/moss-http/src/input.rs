@@ -102,6 +102,9 @@ pub struct Body {
     errors: Errors,
     known: HashSet<&'static str>,
     bad: HashSet<String>,
+    /// Out-of-range integers found while parsing, by the top-level field they are in; reported
+    /// for fields the route reads (an unknown field is reported as unknown, and no more).
+    numbers: Vec<(String, Vec<FieldError>)>,
 }
 
 /// Reads the request body, refusing more than [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) with 413
@@ -191,14 +194,16 @@ pub fn json_object(req: &HttpRequest, bytes: &[u8]) -> Result<Body, ApiError> {
                 errors: Errors::new(),
                 known: HashSet::new(),
                 bad: HashSet::new(),
+                numbers: Vec::new(),
             };
             for (name, raw) in entries {
                 // Field names stay as sent (an unknown name is refused as written).
-                let before = body.errors.len();
-                let value = checked(&raw, &name, 1, &mut body.errors)
+                let mut numbers = Errors::new();
+                let value = checked(&raw, &name, 1, &mut numbers)
                     .map_err(|e| ApiError::field("body", format!("malformed JSON: {e}")))?;
-                if body.errors.len() > before {
+                if !numbers.is_empty() {
                     body.bad.insert(name.clone());
+                    body.numbers.push((name.clone(), numbers.into_vec()));
                 }
                 body.map.insert(name, value);
             }
@@ -484,6 +489,11 @@ impl Body {
         unknown.sort();
         for name in unknown {
             self.errors.push(&name, "unknown field");
+        }
+        for (name, errors) in std::mem::take(&mut self.numbers) {
+            if self.known.contains(name.as_str()) {
+                self.errors.extend(errors);
+            }
         }
         let value = match parsed {
             Ok(v) => Some(v),

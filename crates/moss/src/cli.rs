@@ -114,7 +114,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MOSS_REQUEST_TIMEOUT", default_value_t = 30, value_parser = at_least("MOSS_REQUEST_TIMEOUT", 1u64))]
     pub request_timeout: u64,
     /// Seconds a request's body may take to arrive before it is answered 408.
-    #[arg(long, env = "MOSS_BODY_TIMEOUT", default_value_t = moss_http::DEFAULT_BODY_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "MOSS_BODY_TIMEOUT", default_value_t = moss_http::DEFAULT_BODY_TIMEOUT_SECS, value_parser = at_least("MOSS_BODY_TIMEOUT", 1u64))]
     pub body_timeout: u64,
     /// Seconds an idle keep-alive connection stays open.
     #[arg(long, env = "MOSS_KEEP_ALIVE", default_value_t = 5)]

@@ -16,7 +16,7 @@ use moss_domain::workspace::{MemberSort, NewMember, Workspace};
 use moss_domain::{Actor, DomainError, PageRequest, Role, Scope, Store};
 use moss_http::dto;
 use moss_store_diesel::migrate::{self, MigrateError};
-use moss_store_diesel::{Backend, DatabaseUrl, DieselStore, PoolSettings};
+use moss_store_diesel::{Backend, DatabaseUrl, DieselStore, PoolSettings, normalize};
 use serde_json::{Value, json};
 
 use crate::cli::{
@@ -154,17 +154,21 @@ pub fn run(cli: Cli) -> Outcome {
             let url = DatabaseUrl::parse(&cli.database_url).map_err(CliError::usage)?;
             create_parent_dirs(&url)?;
             let applied = migrate_now(&url)?;
+            let normalized =
+                normalize::run(&url).map_err(|e| CliError::general(format!("normalizing text failed: {e}")))?;
             if cli.json {
-                say(&json_text(&json!({ "data": { "applied": applied } })))
-            } else if applied.is_empty() {
-                say("Database is up to date.\n")
-            } else {
-                say(&format!(
-                    "Applied {} migration(s): {}\n",
-                    applied.len(),
-                    applied.join(", ")
-                ))
+                return say(&json_text(&json!({ "data": {
+                    "applied": applied,
+                    "normalized": { "rewritten": normalized.rewritten, "collisions": normalized.collisions },
+                } })));
             }
+            let mut text = if applied.is_empty() {
+                "Database is up to date.\n".to_owned()
+            } else {
+                format!("Applied {} migration(s): {}\n", applied.len(), applied.join(", "))
+            };
+            text.push_str(&normalized_report(&normalized));
+            say(&text)
         }
         Command::Workspace(cmd) => workspace(&cli.database_url, cli.json, cmd),
         Command::Member(cmd) => member(&cli.database_url, cli.json, cmd),
@@ -172,6 +176,24 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Audit(cmd) => audit(&cli.database_url, cli.json, cmd),
         Command::Openapi => say(&moss_http::openapi::document_json()),
     }
+}
+
+/// What the text normalization step did, for `moss migrate`'s output.
+fn normalized_report(done: &normalize::Normalized) -> String {
+    let mut text = match done.rewritten {
+        0 => "Stored text is normalized (NFC, folded keys).\n".to_owned(),
+        n => format!("Normalized the text of {n} row(s) (NFC, folded keys).\n"),
+    };
+    if !done.collisions.is_empty() {
+        text.push_str(
+            "Left unchanged, since normalized they would collide with another row (merge or edit them, \
+             then run moss migrate again):\n",
+        );
+        for row in &done.collisions {
+            text.push_str(&format!("  {row}\n"));
+        }
+    }
+    text
 }
 
 /// `--json` is a global flag, but `serve` and `openapi` have one form of output each: taking it
@@ -490,6 +512,18 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         let applied = migrate_now(&db_url)?;
         if !applied.is_empty() {
             tracing::info!(count = applied.len(), "applied migrations");
+        }
+        // Text written before Moss normalized its input, once per database (`moss migrate`
+        // runs it again on demand).
+        match normalize::run_once(&db_url) {
+            Ok(Some(done)) => {
+                tracing::info!(rewritten = done.rewritten, "normalized stored text (NFC, folded keys)");
+                for row in &done.collisions {
+                    tracing::warn!(row = %row, "left unnormalized: it would collide with another row; see docs/operations.md");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return Err(CliError::general(format!("normalizing text failed: {e}"))),
         }
     }
     let store: Arc<dyn Store> = Arc::new(store);

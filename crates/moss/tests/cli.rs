@@ -1131,7 +1131,7 @@ fn migrate_applies_once_then_is_up_to_date() {
     assert!(second.ok().stdout.contains("up to date"), "{}", second.stdout);
     assert_eq!(
         db.run(&["migrate", "--json"]).ok().json(),
-        json!({ "data": { "applied": [] } })
+        json!({ "data": { "applied": [], "normalized": { "rewritten": 0, "collisions": [] } } })
     );
     // The migrated database is usable.
     db.create_workspace("A", "a");
@@ -1458,6 +1458,7 @@ const AT_LEAST_ONE: &[(&str, &str)] = &[
     ("MOSS_AUTH_FAILURE_RPS", "--auth-failure-rps"),
     ("MOSS_REQUEST_TIMEOUT", "--request-timeout"),
     ("MOSS_CLIENT_TIMEOUT", "--client-timeout"),
+    ("MOSS_BODY_TIMEOUT", "--body-timeout"),
 ];
 
 /// `moss <args>` with a bad setting: exit 2, a message naming the variable, and nothing done
@@ -1534,4 +1535,55 @@ fn serve_and_openapi_refuse_json_before_or_after_the_subcommand() {
     // Without it, openapi prints the document.
     let doc = db.run(&["openapi"]);
     assert!(doc.ok().json()["openapi"].is_string());
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn migrate_normalizes_old_text_and_reports_rows_that_would_collide(#[case] backend: Backend) {
+    use diesel::prelude::*;
+    use diesel::sql_types::{Text, Timestamp};
+    let Some(db) = Db::new(backend) else { return };
+    let ws = db.create_workspace("Acme", "acme")["id"].as_str().unwrap().to_owned();
+    // Two contacts written before Moss normalized text: their emails differ only in how the é
+    // is encoded, which the old lower-cased keys kept apart.
+    let mut conn = moss_store_diesel::DatabaseUrl::parse(&db.url)
+        .unwrap()
+        .connect()
+        .unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let mut ids = Vec::new();
+    for (i, email) in ["jos\u{e9}@example.com", "jose\u{301}@example.com"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("cnt_01h455vb4pex5vsknk084sn0{i}q");
+        diesel::sql_query(
+            "INSERT INTO contacts (id, workspace_id, first_name, email, email_lower, custom_fields, search_text, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4, '{}', '', $5, $5)",
+        )
+        .bind::<Text, _>(&id)
+        .bind::<Text, _>(&ws)
+        .bind::<Text, _>("Jose\u{301}")
+        .bind::<Text, _>(email)
+        .bind::<Timestamp, _>(now)
+        .execute(&mut conn)
+        .unwrap();
+        ids.push(id);
+    }
+    for _ in 0..2 {
+        let run = db.run(&["migrate"]);
+        run.ok();
+        assert!(run.stdout.contains(&format!("  contact {}", ids[1])), "{}", run.stdout);
+        assert!(!run.stdout.contains(&ids[0]), "{}", run.stdout);
+    }
+    let json = db.run(&["migrate", "--json"]).ok().json();
+    assert_eq!(
+        json["data"]["normalized"]["collisions"],
+        json!([format!("contact {}", ids[1])])
+    );
+    assert_eq!(
+        json["data"]["normalized"]["rewritten"], 0,
+        "a second run rewrites nothing"
+    );
 }
