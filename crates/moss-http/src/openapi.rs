@@ -287,7 +287,7 @@ fn filter_param(name: &str) -> Parameter {
         "company_id" => query(
             name,
             "Only the contacts of this company (`cmp_...` or its UUID); an unknown company matches nothing.",
-            text().pattern(Some(crate::wire::COMPANY_REF_PATTERN)),
+            text().pattern(Some(crate::wire::company_ref_pattern())),
         ),
         "tag" => query(name, "Only records carrying this tag (case-insensitive).", text()),
         "email" => query(name, "Only the contact with this email (case-insensitive).", text()),
@@ -332,7 +332,9 @@ fn idempotency_param() -> Parameter {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(255))
-                .pattern(Some("^[\\x20-\\x7E]+$")),
+                // A header's value has no surrounding whitespace (RFC 9110): spaces are allowed
+                // inside only, so a value of spaces alone (received empty, and refused) is not one.
+                .pattern(Some("^[\\x21-\\x7E]([\\x20-\\x7E]*[\\x21-\\x7E])?$")),
         ))
         .build()
 }
@@ -545,6 +547,10 @@ fn components() -> Components {
     )
     .build()
 }
+
+#[cfg(test)]
+#[path = "schema_exactness.rs"]
+mod schema_exactness;
 
 #[cfg(test)]
 mod tests {

@@ -273,24 +273,24 @@ fn parse_body<T>(
     b.finish(parsed).map(drop)
 }
 
-fn contact_create(body: &Json) -> Result<(), ApiError> {
+pub(crate) fn contact_create(body: &Json) -> Result<(), ApiError> {
     parse_body(body, |b| NewContact::parse(dto::contact_input(b)))
 }
 
-fn contact_update(body: &Json) -> Result<(), ApiError> {
+pub(crate) fn contact_update(body: &Json) -> Result<(), ApiError> {
     parse_body(body, |b| ContactChanges::parse(dto::contact_patch(b)))
 }
 
-fn company_create(body: &Json) -> Result<(), ApiError> {
+pub(crate) fn company_create(body: &Json) -> Result<(), ApiError> {
     parse_body(body, |b| NewCompany::parse(dto::company_input(b)))
 }
 
-fn company_update(body: &Json) -> Result<(), ApiError> {
+pub(crate) fn company_update(body: &Json) -> Result<(), ApiError> {
     parse_body(body, |b| CompanyChanges::parse(dto::company_patch(b)))
 }
 
 /// As `routes::keys::create`.
-fn key_create(body: &Json) -> Result<(), ApiError> {
+pub(crate) fn key_create(body: &Json) -> Result<(), ApiError> {
     parse_body(body, |b| {
         let name = b.string("name");
         let scope = b.string("scope");
