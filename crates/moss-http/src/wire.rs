@@ -63,8 +63,7 @@ pub enum Scope {
 pub struct Member {
     /// TypeID (`usr_...`).
     pub id: String,
-    /// Email address.
-    #[schema(format = Email)]
+    /// Email address (as stored: trimmed, NFC).
     pub email: String,
     /// Display name, or null.
     #[schema(required)]
@@ -127,8 +126,8 @@ pub struct Contact {
     /// Last name, or null.
     #[schema(required)]
     pub last_name: Option<String>,
-    /// Email address (unique in the workspace), or null.
-    #[schema(format = Email, required)]
+    /// Email address (unique in the workspace; as stored: trimmed, NFC), or null.
+    #[schema(required)]
     pub email: Option<String>,
     /// Phone, or null.
     #[schema(required)]
@@ -136,8 +135,8 @@ pub struct Contact {
     /// Job title, or null.
     #[schema(required)]
     pub title: Option<String>,
-    /// LinkedIn profile URL, or null.
-    #[schema(format = "uri", required)]
+    /// LinkedIn profile URL (an http(s) URL as stored: trimmed, NFC), or null.
+    #[schema(required)]
     pub linkedin_url: Option<String>,
     /// The contact's company (`cmp_...`), or null.
     #[schema(required)]
@@ -165,14 +164,14 @@ pub struct Company {
     pub id: String,
     /// Name.
     pub name: String,
-    /// Host name such as `acme.com` (unique in the workspace), or null.
-    #[schema(format = Hostname, required)]
+    /// Host name such as `acme.com` (unique in the workspace; lower-cased), or null.
+    #[schema(required)]
     pub domain: Option<String>,
     /// Industry, or null.
     #[schema(required)]
     pub industry: Option<String>,
-    /// Website URL, or null.
-    #[schema(format = "uri", required)]
+    /// Website URL (an http(s) URL as stored: trimmed, NFC), or null.
+    #[schema(required)]
     pub website: Option<String>,
     /// Phone, or null.
     #[schema(required)]
