@@ -158,7 +158,9 @@ fn operation(e: &Endpoint) -> Operation {
     if e.doc.body.is_some() {
         errors.push(415);
     }
-    errors.extend([429, 500, 503]);
+    // Any request: the front door refuses a URL over 8 KiB and a head over 32 KiB.
+    errors.extend([414, 431, 429, 500, 503]);
+    errors.sort_unstable();
     for status in errors {
         op = op.response(status.to_string(), error_response(status, mutation));
     }
@@ -380,14 +382,17 @@ fn error_response(status: u16, mutation: bool) -> Response {
              running: then `Retry-After`)."
         }
         413 => "VALIDATION_ERROR: the body is larger than 256 KiB.",
+        414 => "VALIDATION_ERROR: the URL (path and query) is longer than 8 KiB.",
         415 => "VALIDATION_ERROR: the body is not JSON (`Content-Type: application/json`).",
+        431 => "VALIDATION_ERROR: the request head (request line and headers) is larger than 32 KiB.",
         429 => "RATE_LIMITED: too many requests; retry after `Retry-After` seconds.",
         500 => "INTERNAL_ERROR: an unexpected failure; the body says only \"internal error\".",
         _ => {
             "INTERNAL_ERROR: the database is unavailable or the request took too long; retry after `Retry-After` seconds."
         }
     };
-    let mut headers: Vec<&str> = if status == 401 {
+    // Answered before authentication (401) or by the front door (414, 431): no rate-limit state.
+    let mut headers: Vec<&str> = if matches!(status, 401 | 414 | 431) {
         vec!["X-Request-Id"]
     } else {
         AUTHENTICATED.to_vec()
