@@ -543,14 +543,49 @@ fn components() -> Components {
                     .enum_values(Some(["true"])),
             ),
         );
-    b.security_scheme(
-        API_KEY,
-        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-            "X-API-Key",
-            "An API key, `moss_k_...`, created with `moss key create` or `POST /api/v1/keys`.",
-        ))),
-    )
-    .build()
+    let mut components = b
+        .security_scheme(
+            API_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "An API key, `moss_k_...`, created with `moss key create` or `POST /api/v1/keys`.",
+            ))),
+        )
+        .build();
+    for (name, schema) in components.schemas.iter_mut() {
+        if let (Some(example), RefOr::T(schema)) = (example_of(name), schema) {
+            set_example(schema, example);
+        }
+    }
+    components
+}
+
+/// The example of a component: a [`wire`] type's own, or built from the record's for its
+/// envelopes (`ContactEnvelope`, `ContactList`) and the delete answer.
+pub fn example_of(name: &str) -> Option<serde_json::Value> {
+    if let Some(example) = wire::example(name) {
+        return Some(example);
+    }
+    if name == "Deleted" {
+        return Some(json!({ "data": null }));
+    }
+    if let Some(record) = name.strip_suffix("Envelope") {
+        return Some(json!({ "data": wire::example(record)? }));
+    }
+    let record = name.strip_suffix("List")?;
+    Some(json!({ "data": [wire::example(record)?], "meta": wire::example("ListMeta")? }))
+}
+
+/// Sets a schema's `example` (what the docs page shows and "Try it out" sends).
+fn set_example(schema: &mut Schema, example: serde_json::Value) {
+    match schema {
+        Schema::Object(o) => o.example = Some(example),
+        Schema::Array(a) => a.example = Some(example),
+        Schema::OneOf(o) => o.example = Some(example),
+        Schema::AllOf(a) => a.example = Some(example),
+        Schema::AnyOf(a) => a.example = Some(example),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

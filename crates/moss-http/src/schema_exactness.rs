@@ -13,7 +13,7 @@ use std::net::Ipv6Addr;
 use moss_domain::company::Domain;
 use moss_domain::contact::model::company_reference;
 use moss_domain::id::CompanyId;
-use moss_domain::key::NewKey;
+use moss_domain::key::{KeySecret, NewKey};
 use moss_domain::text::{
     EmailAddress, HttpUrl, MAX_EMAIL, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, MAX_TAG, MAX_URL, TagName,
     check_custom_fields, is_default_ignorable, is_white_space, optional_text, patch_optional_text, patch_required_text,
@@ -26,7 +26,7 @@ use proptest::sample::{Index, select};
 use regex::Regex;
 use serde_json::{Value as Json, json};
 
-use crate::openapi::document;
+use crate::openapi::{document, example_of};
 use crate::properties::{
     self, company_create, company_update, contact_create, contact_update, key_create, typeid, uuid_text,
 };
@@ -1197,4 +1197,46 @@ fn every_pattern_is_portable_and_compiles() {
             i += 1;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Examples
+// ---------------------------------------------------------------------------------------------
+
+/// A route's body reader.
+type Reader = fn(&Json) -> Result<(), crate::ApiError>;
+
+/// Every component schema carries an example valid against it (patterns included); the request
+/// examples are accepted by the routes' readers, and the example key is a well-formed key.
+#[test]
+fn every_component_has_an_example_valid_against_it() {
+    let schemas = Schemas::new();
+    let components = schemas.doc["components"]["schemas"].as_object().expect("components");
+    for (name, schema) in components {
+        let example = &schema["example"];
+        assert!(!example.is_null() || name == "Deleted", "{name} has no example");
+        assert_eq!(Some(example), example_of(name).as_ref(), "{name}");
+        assert!(
+            schemas.valid(schema, example),
+            "{name}: its example {example} does not match its schema"
+        );
+    }
+    let readers: [(&str, Reader); 5] = [
+        ("ContactCreate", contact_create),
+        ("ContactUpdate", contact_update),
+        ("CompanyCreate", company_create),
+        ("CompanyUpdate", company_update),
+        ("KeyCreate", key_create),
+    ];
+    for (name, read) in readers {
+        let example = &components[name]["example"];
+        assert!(
+            example.get("company_id").is_none(),
+            "{name}: an example company_id names no company"
+        );
+        read(example).unwrap_or_else(|e| panic!("{name}: {:?}", e.details));
+    }
+    let key = components["CreatedApiKey"]["example"]["key"].as_str().expect("a key");
+    let secret = KeySecret::parse(key).expect("the example key is well-formed");
+    assert_eq!(components["CreatedApiKey"]["example"]["prefix"], secret.prefix());
 }

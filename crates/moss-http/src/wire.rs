@@ -871,6 +871,154 @@ fn tags_in() -> Schema {
         .into()
 }
 
+// ---------------------------------------------------------------------------------------------
+// Examples: one per component, what the docs page's "Try it out" sends (request bodies, which
+// the server accepts) and shows (answers, which match their own schemas).
+// ---------------------------------------------------------------------------------------------
+
+const EXAMPLE_TIME: &str = "2026-02-08T12:00:00Z";
+
+fn example_contact() -> Value {
+    serde_json::json!({
+        "id": "cnt_01kgy2r7t0e3m9w2c5x8b6n4hq",
+        "first_name": "Jane",
+        "last_name": "Smith",
+        "email": "jane.smith@example.com",
+        "phone": "+1 555 0100",
+        "title": "CTO",
+        "linkedin_url": "https://www.linkedin.com/in/janesmith",
+        "company_id": null,
+        "notes": "Met at the spring conference.",
+        "tags": ["customer", "vip"],
+        "custom_fields": {"tier": "gold", "seats": 25},
+        "created_at": EXAMPLE_TIME,
+        "updated_at": EXAMPLE_TIME,
+    })
+}
+
+fn example_company() -> Value {
+    serde_json::json!({
+        "id": "cmp_01kgy2r7t0e3m9w2c5x8b6n4hr",
+        "name": "Acme Inc.",
+        "domain": "acme.com",
+        "industry": "Manufacturing",
+        "website": "https://acme.com",
+        "phone": "+1 555 0199",
+        "notes": "Key account.",
+        "tags": ["enterprise"],
+        "custom_fields": {"region": "EMEA"},
+        "created_at": EXAMPLE_TIME,
+        "updated_at": EXAMPLE_TIME,
+    })
+}
+
+fn example_api_key() -> Value {
+    serde_json::json!({
+        "id": "key_01kgy2r7t0e3m9w2c5x8b6n4hs",
+        "name": "CI pipeline",
+        "scope": "read_only",
+        "prefix": "moss_k_8Fh2q",
+        "member_id": "usr_01kgy2r7t0e3m9w2c5x8b6n4ht",
+        "expires_at": "2099-12-31T23:59:59Z",
+        "last_used_at": null,
+        "created_at": EXAMPLE_TIME,
+    })
+}
+
+/// The example of a [`crate::wire`] component, by its schema name.
+pub fn example(name: &str) -> Option<Value> {
+    use serde_json::json;
+    Some(match name {
+        "Workspace" => json!({
+            "id": "ws_01kgy2r7t0e3m9w2c5x8b6n4hv",
+            "name": "Acme",
+            "slug": "acme",
+            "created_at": EXAMPLE_TIME,
+            "updated_at": EXAMPLE_TIME,
+        }),
+        "Member" => json!({
+            "id": "usr_01kgy2r7t0e3m9w2c5x8b6n4ht",
+            "email": "owner@acme.com",
+            "name": "Olivia Owner",
+            "role": "owner",
+            "created_at": EXAMPLE_TIME,
+            "updated_at": EXAMPLE_TIME,
+        }),
+        "Role" => json!("owner"),
+        "Scope" => json!("full"),
+        "ApiKey" => example_api_key(),
+        "CreatedApiKey" => {
+            let mut key = example_api_key();
+            if let Some(map) = key.as_object_mut() {
+                map.insert("key".into(), json!("moss_k_8Fh2qXc4Lr9Tb1Wm6Ny3Pd7Vk2Js5Ga03GYbGh"));
+            }
+            key
+        }
+        "Contact" => example_contact(),
+        "Company" => example_company(),
+        "Tag" => json!({"name": "vip", "count": 12}),
+        "AuditEntry" => json!({
+            "id": "aud_01kgy2r7t0e3m9w2c5x8b6n4hw",
+            "event_type": "contact.updated",
+            "target_type": "contact",
+            "target_id": "cnt_01kgy2r7t0e3m9w2c5x8b6n4hq",
+            "actor_type": "api_key",
+            "actor_id": "key_01kgy2r7t0e3m9w2c5x8b6n4hs",
+            "request_id": "req_01kgy2r7t0e3m9w2c5x8b6n4hx",
+            "ip": "203.0.113.7",
+            "metadata": {"changes": {"title": {"old": "VP Engineering", "new": "CTO"}}},
+            "created_at": EXAMPLE_TIME,
+        }),
+        "ListMeta" => json!({"page": 1, "per_page": 25, "total": 1, "total_pages": 1}),
+        "ErrorCode" => json!("VALIDATION_ERROR"),
+        "FieldDetail" => json!({"field": "email", "message": "must be a valid email address"}),
+        "ErrorBody" => json!({
+            "code": "VALIDATION_ERROR",
+            "message": "Invalid email: must be a valid email address.",
+            "details": [{"field": "email", "message": "must be a valid email address"}],
+            "request_id": "req_01kgy2r7t0e3m9w2c5x8b6n4hx",
+        }),
+        "ErrorEnvelope" => json!({"error": example("ErrorBody")?}),
+        "ContactCreate" => json!({
+            "first_name": "Jane",
+            "last_name": "Smith",
+            "email": "jane.smith@example.com",
+            "phone": "+1 555 0100",
+            "title": "CTO",
+            "linkedin_url": "https://www.linkedin.com/in/janesmith",
+            "notes": "Met at the spring conference.",
+            "tags": ["customer", "vip"],
+            "custom_fields": {"tier": "gold", "seats": 25},
+        }),
+        "ContactUpdate" => json!({
+            "title": "VP Engineering",
+            "tags": ["customer", "vip", "champion"],
+            "custom_fields": {"tier": "platinum"},
+        }),
+        "CompanyCreate" => json!({
+            "name": "Acme Inc.",
+            "domain": "acme.com",
+            "industry": "Manufacturing",
+            "website": "https://acme.com",
+            "phone": "+1 555 0199",
+            "notes": "Key account.",
+            "tags": ["enterprise"],
+            "custom_fields": {"region": "EMEA"},
+        }),
+        "CompanyUpdate" => json!({
+            "industry": "Aerospace",
+            "website": "https://www.acme.com/about",
+            "tags": ["enterprise", "partner"],
+        }),
+        "KeyCreate" => json!({
+            "name": "CI pipeline",
+            "scope": "read_only",
+            "expires_at": "2099-12-31T23:59:59Z",
+        }),
+        _ => return None,
+    })
+}
+
 /// A schema reference by component name.
 pub fn schema_ref(name: &str) -> RefOr<Schema> {
     RefOr::Ref(utoipa::openapi::Ref::from_schema_name(name))
