@@ -158,7 +158,9 @@ fn operation(e: &Endpoint) -> Operation {
     if e.doc.body.is_some() {
         errors.push(415);
     }
-    errors.extend([429, 500, 503]);
+    // Any request: the front door refuses a URL over 8 KiB and a head over 32 KiB.
+    errors.extend([414, 431, 429, 500, 503]);
+    errors.sort_unstable();
     for status in errors {
         op = op.response(status.to_string(), error_response(status, mutation));
     }
@@ -287,7 +289,7 @@ fn filter_param(name: &str) -> Parameter {
         "company_id" => query(
             name,
             "Only the contacts of this company (`cmp_...` or its UUID); an unknown company matches nothing.",
-            text().pattern(Some(crate::wire::COMPANY_REF_PATTERN)),
+            text().pattern(Some(crate::wire::company_ref_pattern())),
         ),
         "tag" => query(name, "Only records carrying this tag (case-insensitive).", text()),
         "email" => query(name, "Only the contact with this email (case-insensitive).", text()),
@@ -332,7 +334,9 @@ fn idempotency_param() -> Parameter {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(255))
-                .pattern(Some("^[\\x20-\\x7E]+$")),
+                // A header's value has no surrounding whitespace (RFC 9110): spaces are allowed
+                // inside only, so a value of spaces alone (received empty, and refused) is not one.
+                .pattern(Some("^[\\x21-\\x7E]([\\x20-\\x7E]*[\\x21-\\x7E])?$")),
         ))
         .build()
 }
@@ -378,14 +382,17 @@ fn error_response(status: u16, mutation: bool) -> Response {
              running: then `Retry-After`)."
         }
         413 => "VALIDATION_ERROR: the body is larger than 256 KiB.",
+        414 => "VALIDATION_ERROR: the URL (path and query) is longer than 8 KiB.",
         415 => "VALIDATION_ERROR: the body is not JSON (`Content-Type: application/json`).",
+        431 => "VALIDATION_ERROR: the request head (request line and headers) is larger than 32 KiB.",
         429 => "RATE_LIMITED: too many requests; retry after `Retry-After` seconds.",
         500 => "INTERNAL_ERROR: an unexpected failure; the body says only \"internal error\".",
         _ => {
             "INTERNAL_ERROR: the database is unavailable or the request took too long; retry after `Retry-After` seconds."
         }
     };
-    let mut headers: Vec<&str> = if status == 401 {
+    // Answered before authentication (401) or by the front door (414, 431): no rate-limit state.
+    let mut headers: Vec<&str> = if matches!(status, 401 | 414 | 431) {
         vec!["X-Request-Id"]
     } else {
         AUTHENTICATED.to_vec()
@@ -536,15 +543,54 @@ fn components() -> Components {
                     .enum_values(Some(["true"])),
             ),
         );
-    b.security_scheme(
-        API_KEY,
-        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-            "X-API-Key",
-            "An API key, `moss_k_...`, created with `moss key create` or `POST /api/v1/keys`.",
-        ))),
-    )
-    .build()
+    let mut components = b
+        .security_scheme(
+            API_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "An API key, `moss_k_...`, created with `moss key create` or `POST /api/v1/keys`.",
+            ))),
+        )
+        .build();
+    for (name, schema) in components.schemas.iter_mut() {
+        if let (Some(example), RefOr::T(schema)) = (example_of(name), schema) {
+            set_example(schema, example);
+        }
+    }
+    components
 }
+
+/// The example of a component: a [`wire`] type's own, or built from the record's for its
+/// envelopes (`ContactEnvelope`, `ContactList`) and the delete answer.
+pub fn example_of(name: &str) -> Option<serde_json::Value> {
+    if let Some(example) = wire::example(name) {
+        return Some(example);
+    }
+    if name == "Deleted" {
+        return Some(json!({ "data": null }));
+    }
+    if let Some(record) = name.strip_suffix("Envelope") {
+        return Some(json!({ "data": wire::example(record)? }));
+    }
+    let record = name.strip_suffix("List")?;
+    Some(json!({ "data": [wire::example(record)?], "meta": wire::example("ListMeta")? }))
+}
+
+/// Sets a schema's `example` (what the docs page shows and "Try it out" sends).
+fn set_example(schema: &mut Schema, example: serde_json::Value) {
+    match schema {
+        Schema::Object(o) => o.example = Some(example),
+        Schema::Array(a) => a.example = Some(example),
+        Schema::OneOf(o) => o.example = Some(example),
+        Schema::AllOf(a) => a.example = Some(example),
+        Schema::AnyOf(a) => a.example = Some(example),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+#[path = "schema_exactness.rs"]
+mod schema_exactness;
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 use moss_domain::page::SortField as _;
 use moss_http::endpoints;
 use moss_http::openapi::{DOCS_PATH, SPEC_PATH, document, document_json};
+use moss_store_diesel::Backend;
+use rstest::rstest;
 use serde_json::Value;
 
 use crate::support::*;
@@ -274,4 +276,188 @@ fn the_docs_page_loads_everything_from_the_server_itself() {
     );
     // The spec the page loads is the server's own, served without a key.
     assert_eq!(app.get(SPEC_PATH).no_key().send().status, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Examples
+// ---------------------------------------------------------------------------------------------
+
+/// Checks `v` against `schema` for the keywords of the document's schemas; `pattern`s are left
+/// to the `moss-http` unit tests (which run them), everything else is checked, and a keyword
+/// this checker does not know fails the test. Returns the first problem, with its path.
+fn check(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    let fail = |what: String| Err(format!("{at}: {what} ({v})"));
+    let map = match schema {
+        Value::Bool(true) => return Ok(()),
+        Value::Bool(false) => return fail("no value is allowed".into()),
+        Value::Object(map) => map,
+        other => return fail(format!("not a schema: {other}")),
+    };
+    let is_type = |t: &str| match t {
+        "null" => v.is_null(),
+        "boolean" => v.is_boolean(),
+        "string" => v.is_string(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        "number" => v.is_number(),
+        "integer" => v.is_i64() || v.is_u64(),
+        other => panic!("unknown type {other}"),
+    };
+    for (keyword, k) in map {
+        let ok = match keyword.as_str() {
+            "description" | "example" | "examples" | "default" | "pattern" => true,
+            "$ref" => {
+                let pointer = k.as_str().unwrap().trim_start_matches('#');
+                check(doc, doc.pointer(pointer).unwrap(), v, at)?;
+                true
+            }
+            "type" => match k {
+                Value::Array(types) => types.iter().any(|t| is_type(t.as_str().unwrap())),
+                t => is_type(t.as_str().unwrap()),
+            },
+            "enum" => k.as_array().unwrap().contains(v),
+            "format" => match (k.as_str().unwrap(), v.as_str()) {
+                ("date-time", Some(s)) => chrono::DateTime::parse_from_rfc3339(s).is_ok() && s.contains('T'),
+                _ => true,
+            },
+            "maxLength" => v
+                .as_str()
+                .is_none_or(|s| s.chars().count() as u64 <= k.as_u64().unwrap()),
+            "minLength" => v
+                .as_str()
+                .is_none_or(|s| s.chars().count() as u64 >= k.as_u64().unwrap()),
+            "minimum" => v.as_f64().is_none_or(|n| n >= k.as_f64().unwrap()),
+            "maximum" => v.as_f64().is_none_or(|n| n <= k.as_f64().unwrap()),
+            "maxItems" => v.as_array().is_none_or(|a| a.len() as u64 <= k.as_u64().unwrap()),
+            "maxProperties" => v.as_object().is_none_or(|m| m.len() as u64 <= k.as_u64().unwrap()),
+            "items" => {
+                for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+                    check(doc, k, item, &format!("{at}[{i}]"))?;
+                }
+                true
+            }
+            "required" => v.as_object().is_none_or(|m| {
+                k.as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|n| m.contains_key(n.as_str().unwrap()))
+            }),
+            "properties" => {
+                for (name, s) in k.as_object().unwrap() {
+                    if let Some(item) = v.get(name) {
+                        check(doc, s, item, &format!("{at}.{name}"))?;
+                    }
+                }
+                true
+            }
+            "additionalProperties" => {
+                let declared = map.get("properties").and_then(Value::as_object);
+                for (name, item) in v.as_object().into_iter().flatten() {
+                    if declared.is_none_or(|d| !d.contains_key(name)) {
+                        check(doc, k, item, &format!("{at}.{name}"))?;
+                    }
+                }
+                true
+            }
+            "propertyNames" => {
+                for name in v.as_object().into_iter().flatten().map(|(n, _)| n) {
+                    check(doc, k, &json!(name), &format!("{at} (name {name:?})"))?;
+                }
+                true
+            }
+            "allOf" => {
+                for s in k.as_array().unwrap() {
+                    check(doc, s, v, at)?;
+                }
+                true
+            }
+            "anyOf" => k.as_array().unwrap().iter().any(|s| check(doc, s, v, at).is_ok()),
+            "oneOf" => {
+                k.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|s| check(doc, s, v, at).is_ok())
+                    .count()
+                    == 1
+            }
+            other => panic!("the checker does not know the keyword {other}"),
+        };
+        if !ok {
+            return fail(format!("fails `{keyword}`"));
+        }
+    }
+    Ok(())
+}
+
+/// Every component schema has an example, and it matches its own schema (so the docs page
+/// shows answers as they are).
+#[test]
+fn every_schema_has_an_example_matching_it() {
+    let doc = serde_json::to_value(document()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        let example = schema.get("example").unwrap_or_else(|| panic!("{name} has no example"));
+        check(&doc, schema, example, name).unwrap();
+    }
+    // Every answer of every operation is one of them.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                let name = schema.as_str().and_then(|r| r.strip_prefix("#/components/schemas/"));
+                assert!(
+                    name.is_some_and(|n| schemas.contains_key(n)),
+                    "{method} {path} {status}: {schema}"
+                );
+            }
+        }
+    }
+}
+
+/// A minimal body creating the record a `{id}` path of this collection needs.
+fn record_for(collection: &str) -> Value {
+    match collection {
+        "/api/v1/contacts" => json!({ "first_name": "Pat" }),
+        "/api/v1/companies" => json!({ "name": "Initech" }),
+        other => panic!("no record body for {other}"),
+    }
+}
+
+/// "Try it out" on the docs page works: every operation with a body, sent the example of its
+/// body's schema (a record created first where the path names one), answers 2xx, and its
+/// answer matches the documented schema of that status.
+#[rstest]
+fn every_request_example_is_accepted(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = TestApp::start(backend) else { return };
+    let doc = serde_json::to_value(document()).unwrap();
+    let mut sent = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(reference) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() else {
+                continue;
+            };
+            let schema = doc.pointer(reference.trim_start_matches('#')).unwrap();
+            let example = schema["example"].clone();
+            assert!(example.is_object(), "{method} {path}: {reference} has no example");
+            let target = if path.ends_with("/{id}") {
+                let collection = path.trim_end_matches("/{id}");
+                let created = app.post(collection, record_for(collection)).send();
+                assert_eq!(created.status, 201, "{}", created.text);
+                path.replace("{id}", created.body["data"]["id"].as_str().unwrap())
+            } else {
+                path.clone()
+            };
+            let r = app.req(&method.to_uppercase(), &target).json(example.clone()).send();
+            assert!(
+                (200..300).contains(&r.status),
+                "{method} {path} with the example {example}: {} {}",
+                r.status,
+                r.text
+            );
+            let answer = &op["responses"][r.status.to_string()]["content"]["application/json"]["schema"];
+            check(&doc, answer, &r.body, &format!("{method} {path} {}", r.status)).unwrap();
+            sent += 1;
+        }
+    }
+    assert_eq!(sent, 5, "every body of the route table was tried");
 }
