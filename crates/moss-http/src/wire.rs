@@ -444,8 +444,9 @@ pub struct KeyCreate {
     #[schema(value_type = Option<Scope>)]
     pub scope: Option<String>,
     /// When the key stops working: an RFC 3339 time in the future (a past one answers 400);
-    /// null or absent for a key that never expires.
-    #[schema(format = DateTime)]
+    /// null or absent for a key that never expires. Spelled exactly as RFC 3339 does (no
+    /// surrounding space, `T` between date and time), without a leap second (`:60`).
+    #[schema(format = DateTime, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9]")]
     pub expires_at: Option<String>,
 }
 

@@ -9,7 +9,7 @@ use crate::error::{Errors, FieldError};
 use crate::id::{KeyId, MemberId, WorkspaceId};
 use crate::page::SortField;
 use crate::text::{MAX_NAME, required_text};
-use crate::time::{Timestamp, truncate};
+use crate::time::Timestamp;
 
 const KEY_PREFIX: &str = "moss_k_";
 const RANDOM_LEN: usize = 32;
@@ -180,9 +180,8 @@ impl NewKey {
 
 /// Parses an RFC 3339 time that must be after `now`.
 pub fn parse_future_time(field: &str, raw: &str, now: Timestamp) -> Result<Timestamp, FieldError> {
-    let t = chrono::DateTime::parse_from_rfc3339(raw.trim())
-        .map_err(|_| FieldError::new(field, "must be an RFC 3339 time such as 2030-01-31T12:00:00Z"))?;
-    let t = truncate(t.with_timezone(&chrono::Utc));
+    let t = crate::time::parse_rfc3339(raw)
+        .ok_or_else(|| FieldError::new(field, "must be an RFC 3339 time such as 2030-01-31T12:00:00Z"))?;
     if t <= now {
         return Err(FieldError::new(field, "must be in the future"));
     }

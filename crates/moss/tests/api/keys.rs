@@ -85,6 +85,20 @@ fn key_input_is_validated(#[values(SQLITE, POSTGRES)] backend: Backend) {
         .post("/api/v1/keys", json!({"name": "x", "expires_at": "tomorrow"}))
         .send();
     assert_eq!(r.fields(), ["expires_at"]);
+    // RFC 3339 as spelled: no leap second (the backends would store it apart), no surrounding
+    // space, no space for `T`, no U+2212 for the offset's sign.
+    for lenient in [
+        "2612-12-01T20:44:60Z",
+        " 2612-12-01T20:44:00Z",
+        "2612-12-01 20:44:00Z",
+        "2612-12-01T20:44:00\u{2212}01:00",
+    ] {
+        let r = app
+            .post("/api/v1/keys", json!({"name": "x", "expires_at": lenient}))
+            .send();
+        r.assert_error(400, "VALIDATION_ERROR");
+        assert_eq!(r.fields(), ["expires_at"], "{lenient}");
+    }
     assert_eq!(app.get("/api/v1/keys").send().body["meta"]["total"], 1);
     app.delete("/api/v1/keys/cnt_01h455vb4pex5vsknk084sn02q")
         .send()
