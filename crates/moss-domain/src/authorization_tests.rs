@@ -4,15 +4,14 @@
 use rstest::rstest;
 
 use crate::actor::{Actor, Role, Scope};
-use crate::company::model::CompanyChanges;
-use crate::company::service as company;
-use crate::contact::model::ContactChanges;
-use crate::contact::service as contact;
+use crate::company::model::{Company, CompanyChanges};
+use crate::contact::model::{Contact, ContactChanges};
 use crate::error::{DomainError, Result};
 use crate::id::{CompanyId, ContactId, KeyId};
 use crate::key::model::NewKey;
 use crate::key::service as key;
 use crate::page::PageRequest;
+use crate::record::{Extras, ExtrasPatch, service as record};
 use crate::store::Tx;
 use crate::testing::{FakeTx, actor, member, new_company, new_contact};
 use crate::workspace::model::NewMember;
@@ -21,7 +20,7 @@ use crate::workspace::service as workspace;
 type Op = fn(&mut dyn Tx, &Actor) -> Result<()>;
 
 fn create_contact(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
-    contact::create_contact(tx, a, new_contact()).map(drop)
+    record::create::<Contact>(tx, a, new_contact(), Extras::default()).map(drop)
 }
 
 fn update_contact(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
@@ -29,15 +28,15 @@ fn update_contact(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
         first_name: Some("Grace".into()),
         ..Default::default()
     };
-    contact::update_contact(tx, a, ContactId::generate(), changes).map(drop)
+    record::update::<Contact>(tx, a, ContactId::generate(), changes, ExtrasPatch::default()).map(drop)
 }
 
 fn delete_contact(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
-    contact::delete_contact(tx, a, ContactId::generate()).map(drop)
+    record::delete::<Contact>(tx, a, ContactId::generate()).map(drop)
 }
 
 fn create_company(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
-    company::create_company(tx, a, new_company()).map(drop)
+    record::create::<Company>(tx, a, new_company(), Extras::default()).map(drop)
 }
 
 fn update_company(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
@@ -45,11 +44,11 @@ fn update_company(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
         name: Some("Initech".into()),
         ..Default::default()
     };
-    company::update_company(tx, a, CompanyId::generate(), changes).map(drop)
+    record::update::<Company>(tx, a, CompanyId::generate(), changes, ExtrasPatch::default()).map(drop)
 }
 
 fn delete_company(tx: &mut dyn Tx, a: &Actor) -> Result<()> {
-    company::delete_company(tx, a, CompanyId::generate()).map(drop)
+    record::delete::<Company>(tx, a, CompanyId::generate()).map(drop)
 }
 
 fn create_key(tx: &mut dyn Tx, a: &Actor) -> Result<()> {

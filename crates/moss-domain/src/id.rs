@@ -44,6 +44,14 @@ pub fn new_uuid() -> Uuid {
     Uuid::now_v7()
 }
 
+/// What generic code (the record machinery) needs of a record's id.
+pub trait TypedId: Copy + Eq + fmt::Debug + fmt::Display + Send + Sync + 'static {
+    /// A new, time-ordered id.
+    fn generate() -> Self;
+    /// Parses the TypeID form (as stored).
+    fn from_typeid(text: &str) -> Option<Self>;
+}
+
 /// Defines a typed TypeID newtype with its prefix.
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
@@ -83,6 +91,15 @@ macro_rules! typed_id {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}_{}", $prefix, encode_suffix(self.0))
+            }
+        }
+
+        impl TypedId for $name {
+            fn generate() -> Self {
+                Self::generate()
+            }
+            fn from_typeid(text: &str) -> Option<Self> {
+                Self::parse(text)
             }
         }
 

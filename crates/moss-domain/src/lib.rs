@@ -19,6 +19,7 @@ pub mod key;
 pub mod page;
 #[cfg(test)]
 mod properties;
+pub mod record;
 pub mod store;
 pub mod tag;
 #[cfg(any(test, feature = "mocks"))]

@@ -20,6 +20,7 @@ use crate::id::{
 use crate::idempotency::IdempotencyKey;
 use crate::key::{KeySecret, KeySort, NewKey};
 use crate::page::{PageRequest, SortField, SortOrder};
+use crate::record::{Extras, ExtrasPatch, ListFilter, Window, both};
 use crate::tag::TagSort;
 use crate::text::{
     EmailAddress, HttpUrl, TagName, fold, is_blank, is_refused_invisible, is_white_space, nfc, search_document,
@@ -254,7 +255,10 @@ fn patch<T: std::fmt::Debug + Clone + 'static>(s: BoxedStrategy<T>) -> BoxedStra
     prop_oneof![Just(Patch::Absent), Just(Patch::Null), s.prop_map(Patch::Set),].boxed()
 }
 
-fn contact_input() -> BoxedStrategy<ContactInput> {
+type Extra = (Option<Vec<String>>, Option<BTreeMap<String, Value>>);
+type ExtraPatch = (Patch<Vec<String>>, Patch<BTreeMap<String, Value>>);
+
+fn contact_input() -> BoxedStrategy<(ContactInput, Extra)> {
     let o = || prop::option::of(field_text()).boxed();
     (
         (o(), o(), o(), o(), o()),
@@ -268,7 +272,7 @@ fn contact_input() -> BoxedStrategy<ContactInput> {
     )
         .prop_map(
             |((first_name, last_name, email, phone, title), (linkedin_url, company_id, notes, tags, custom_fields))| {
-                ContactInput {
+                let input = ContactInput {
                     first_name,
                     last_name,
                     email,
@@ -277,15 +281,14 @@ fn contact_input() -> BoxedStrategy<ContactInput> {
                     linkedin_url,
                     company_id,
                     notes,
-                    tags,
-                    custom_fields,
-                }
+                };
+                (input, (tags, custom_fields))
             },
         )
         .boxed()
 }
 
-fn contact_patch() -> BoxedStrategy<ContactPatch> {
+fn contact_patch() -> BoxedStrategy<(ContactPatch, ExtraPatch)> {
     let p = || patch(field_text());
     (
         (p(), p(), p(), p(), p()),
@@ -293,7 +296,7 @@ fn contact_patch() -> BoxedStrategy<ContactPatch> {
     )
         .prop_map(
             |((first_name, last_name, email, phone, title), (linkedin_url, company_id, notes, tags, custom_fields))| {
-                ContactPatch {
+                let patch = ContactPatch {
                     first_name,
                     last_name,
                     email,
@@ -302,48 +305,49 @@ fn contact_patch() -> BoxedStrategy<ContactPatch> {
                     linkedin_url,
                     company_id,
                     notes,
-                    tags,
-                    custom_fields,
-                }
+                };
+                (patch, (tags, custom_fields))
             },
         )
         .boxed()
 }
 
-fn company_input() -> BoxedStrategy<CompanyInput> {
+fn company_input() -> BoxedStrategy<(CompanyInput, Extra)> {
     let o = || prop::option::of(field_text()).boxed();
     (
         (o(), o(), o(), o()),
         (o(), o(), prop::option::of(tags()), prop::option::of(custom_fields())),
     )
         .prop_map(
-            |((name, domain, industry, website), (phone, notes, tags, custom_fields))| CompanyInput {
-                name,
-                domain,
-                industry,
-                website,
-                phone,
-                notes,
-                tags,
-                custom_fields,
+            |((name, domain, industry, website), (phone, notes, tags, custom_fields))| {
+                let input = CompanyInput {
+                    name,
+                    domain,
+                    industry,
+                    website,
+                    phone,
+                    notes,
+                };
+                (input, (tags, custom_fields))
             },
         )
         .boxed()
 }
 
-fn company_patch() -> BoxedStrategy<CompanyPatch> {
+fn company_patch() -> BoxedStrategy<(CompanyPatch, ExtraPatch)> {
     let p = || patch(field_text());
     ((p(), p(), p(), p()), (p(), p(), patch(tags()), patch(custom_fields())))
         .prop_map(
-            |((name, domain, industry, website), (phone, notes, tags, custom_fields))| CompanyPatch {
-                name,
-                domain,
-                industry,
-                website,
-                phone,
-                notes,
-                tags,
-                custom_fields,
+            |((name, domain, industry, website), (phone, notes, tags, custom_fields))| {
+                let patch = CompanyPatch {
+                    name,
+                    domain,
+                    industry,
+                    website,
+                    phone,
+                    notes,
+                };
+                (patch, (tags, custom_fields))
             },
         )
         .boxed()
@@ -779,13 +783,14 @@ proptest! {
         email in prop::option::of(text(20)),
     ) {
         let valid_company = company_id.as_deref().is_none_or(|c| CompanyId::parse_reference(c.trim()).is_some());
-        match ContactFilter::parse(q.as_deref(), company_id.as_deref(), tag.as_deref(), email.as_deref()) {
-            Ok(f) => {
+        match ContactFilter::parse(company_id.as_deref(), email.as_deref()) {
+            Ok(own) => {
                 prop_assert!(valid_company);
+                let f = ListFilter::new(q.as_deref(), tag.as_deref(), Window::default(), own);
                 prop_assert!(f.words.iter().all(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric)));
                 prop_assert_eq!(f.words, q.as_deref().map(search_words).unwrap_or_default());
                 prop_assert_eq!(f.tag, tag.map(|t| fold(t.trim())));
-                prop_assert_eq!(f.email, email.map(|e| fold(e.trim())));
+                prop_assert_eq!(f.own.email, email.map(|e| fold(e.trim())));
             }
             Err(errors) => {
                 prop_assert!(!valid_company);
@@ -801,7 +806,7 @@ proptest! {
         tag in prop::option::of(text(20)),
         domain in prop::option::of(text(20)),
     ) {
-        let f = CompanyFilter::parse(q.as_deref(), tag.as_deref(), domain.as_deref());
+        let f = ListFilter::new(q.as_deref(), tag.as_deref(), Window::default(), CompanyFilter::parse(domain.as_deref()));
         prop_assert!(f.words.iter().all(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric)));
     }
 
@@ -897,25 +902,23 @@ proptest! {
     // ----- Record bodies -------------------------------------------------------------------
 
     #[test]
-    fn new_contact_names_only_known_fields(input in contact_input()) {
-        let tags = input.tags.clone();
-        let custom = input.custom_fields.clone();
+    fn new_contact_names_only_known_fields((input, (tags, custom)) in contact_input()) {
         let first_name = input.first_name.clone();
-        match NewContact::parse(input) {
-            Ok(c) => {
+        match both(NewContact::parse(input), Extras::parse(tags.clone(), custom.clone())) {
+            Ok((c, extras)) => {
                 prop_assert_eq!(Some(c.first_name), first_name.as_deref().and_then(cleaned));
-                prop_assert!(c.tags.len() <= 50);
+                prop_assert!(extras.tags.len() <= 50);
             }
             Err(errors) => assert_fields_known(&errors, CONTACT_FIELDS, tags.as_ref(), custom.as_ref())?,
         }
     }
 
     #[test]
-    fn contact_changes_name_only_known_fields(p in contact_patch()) {
-        let tags = patch_set(&p.tags).cloned();
-        let custom = patch_set(&p.custom_fields).cloned();
+    fn contact_changes_name_only_known_fields((p, (tags_patch, custom_patch)) in contact_patch()) {
+        let tags = patch_set(&tags_patch).cloned();
+        let custom = patch_set(&custom_patch).cloned();
         let null_first_name = matches!(p.first_name, Patch::Null);
-        match ContactChanges::parse(p) {
+        match both(ContactChanges::parse(p), ExtrasPatch::parse(tags_patch, custom_patch)) {
             Ok(_) => prop_assert!(!null_first_name),
             Err(errors) => {
                 assert_fields_known(&errors, CONTACT_FIELDS, tags.as_ref(), custom.as_ref())?;
@@ -925,21 +928,19 @@ proptest! {
     }
 
     #[test]
-    fn new_company_names_only_known_fields(input in company_input()) {
-        let tags = input.tags.clone();
-        let custom = input.custom_fields.clone();
-        match NewCompany::parse(input) {
-            Ok(c) => prop_assert!(!c.name.is_empty() && c.tags.len() <= 50),
+    fn new_company_names_only_known_fields((input, (tags, custom)) in company_input()) {
+        match both(NewCompany::parse(input), Extras::parse(tags.clone(), custom.clone())) {
+            Ok((c, extras)) => prop_assert!(!c.name.is_empty() && extras.tags.len() <= 50),
             Err(errors) => assert_fields_known(&errors, COMPANY_FIELDS, tags.as_ref(), custom.as_ref())?,
         }
     }
 
     #[test]
-    fn company_changes_name_only_known_fields(p in company_patch()) {
-        let tags = patch_set(&p.tags).cloned();
-        let custom = patch_set(&p.custom_fields).cloned();
+    fn company_changes_name_only_known_fields((p, (tags_patch, custom_patch)) in company_patch()) {
+        let tags = patch_set(&tags_patch).cloned();
+        let custom = patch_set(&custom_patch).cloned();
         let null_name = matches!(p.name, Patch::Null);
-        match CompanyChanges::parse(p) {
+        match both(CompanyChanges::parse(p), ExtrasPatch::parse(tags_patch, custom_patch)) {
             Ok(_) => prop_assert!(!null_name),
             Err(errors) => {
                 assert_fields_known(&errors, COMPANY_FIELDS, tags.as_ref(), custom.as_ref())?;
@@ -967,17 +968,15 @@ proptest! {
             email,
             linkedin_url: url.clone(),
             company_id: company.map(|u| CompanyId::from_uuid(u).to_string()),
-            tags: Some(tags.clone()),
-            custom_fields: Some(custom.clone()),
             ..ContactInput::default()
         });
         prop_assert!(contact.is_ok(), "{:?}", contact);
+        let extras = Extras::parse(Some(tags), Some(custom));
+        prop_assert!(extras.is_ok(), "{:?}", extras);
         let company = NewCompany::parse(CompanyInput {
             name: Some(name),
             domain,
             website: url,
-            tags: Some(tags),
-            custom_fields: Some(custom),
             ..CompanyInput::default()
         });
         prop_assert!(company.is_ok(), "{:?}", company);

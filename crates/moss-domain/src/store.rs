@@ -6,11 +6,12 @@
 
 use crate::actor::Actor;
 use crate::audit::{AuditEntry, AuditEvent, AuditRepo};
-use crate::company::ports::CompanyRepo;
-use crate::contact::ports::ContactRepo;
+use crate::company::Company;
+use crate::contact::Contact;
 use crate::error::{DomainError, Result};
 use crate::idempotency::{Claim, ClaimOutcome, IdempotencyRepo, Rendered, StoredResponse};
 use crate::key::ports::KeyRepo;
+use crate::record::RecordRepo;
 use crate::tag::ports::TagRepo;
 use crate::time::now;
 use crate::workspace::ports::WorkspaceRepo;
@@ -31,9 +32,9 @@ pub trait Tx {
     /// API keys.
     fn keys(&mut self) -> &mut dyn KeyRepo;
     /// Contacts.
-    fn contacts(&mut self) -> &mut dyn ContactRepo;
+    fn contacts(&mut self) -> &mut dyn RecordRepo<Contact>;
     /// Companies.
-    fn companies(&mut self) -> &mut dyn CompanyRepo;
+    fn companies(&mut self) -> &mut dyn RecordRepo<Company>;
     /// Tags.
     fn tags(&mut self) -> &mut dyn TagRepo;
     /// The audit log (append only).
@@ -304,7 +305,7 @@ mod tests {
         let actor = owner();
         let id = ContactId::generate();
         let mut tx = FakeTx::new();
-        tx.contacts.expect_delete_contact().times(1).returning(|_, _| Ok(true));
+        tx.contacts.expect_delete().times(1).returning(|_, _| Ok(true));
         tx.audit
             .expect_insert_audit()
             .withf(|e| e.event_type == "contact.deleted")
@@ -315,7 +316,7 @@ mod tests {
 
         store
             .mutate(&ctx(actor), |tx, actor| {
-                crate::contact::service::delete_contact(tx, actor, id)
+                crate::record::service::delete::<crate::contact::Contact>(tx, actor, id)
             })
             .unwrap();
 

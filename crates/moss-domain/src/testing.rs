@@ -12,14 +12,13 @@ use chrono::TimeDelta;
 use crate::actor::{Actor, ActorKind, Role, Scope};
 use crate::audit::{AuditRepo, MockAuditRepo};
 use crate::company::model::{Company, Domain, NewCompany};
-use crate::company::ports::{CompanyRepo, MockCompanyRepo};
 use crate::contact::model::{Contact, NewContact};
-use crate::contact::ports::{ContactRepo, MockContactRepo};
 use crate::error::Result;
 use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
 use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
 use crate::key::model::ApiKey;
 use crate::key::ports::{KeyRepo, MockKeyRepo};
+use crate::record::{Common, MockRecordRepo, RecordRepo};
 use crate::store::{Mode, Store, Tx};
 use crate::tag::ports::{MockTagRepo, TagRepo};
 use crate::text::EmailAddress;
@@ -35,9 +34,9 @@ pub struct FakeTx {
     /// API keys.
     pub keys: MockKeyRepo,
     /// Contacts.
-    pub contacts: MockContactRepo,
+    pub contacts: MockRecordRepo<Contact>,
     /// Companies.
-    pub companies: MockCompanyRepo,
+    pub companies: MockRecordRepo<Company>,
     /// Tags.
     pub tags: MockTagRepo,
     /// The audit log.
@@ -62,10 +61,10 @@ impl Tx for FakeTx {
     fn keys(&mut self) -> &mut dyn KeyRepo {
         &mut self.keys
     }
-    fn contacts(&mut self) -> &mut dyn ContactRepo {
+    fn contacts(&mut self) -> &mut dyn RecordRepo<Contact> {
         &mut self.contacts
     }
-    fn companies(&mut self) -> &mut dyn CompanyRepo {
+    fn companies(&mut self) -> &mut dyn RecordRepo<Company> {
         &mut self.companies
     }
     fn tags(&mut self) -> &mut dyn TagRepo {
@@ -208,12 +207,22 @@ pub fn an_hour_ago() -> Timestamp {
     now() - TimeDelta::hours(1)
 }
 
+/// The common fields of a stored record of `ws`: no tags, no custom fields, an hour old.
+pub fn stored_common(ws: WorkspaceId) -> Common {
+    let at = an_hour_ago();
+    Common {
+        workspace_id: ws,
+        tags: Vec::new(),
+        custom_fields: BTreeMap::new(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 /// A stored contact of `ws`: Ada Lovelace, `ada@example.com`, no company, no tags.
 pub fn stored_contact(ws: WorkspaceId) -> Contact {
-    let at = an_hour_ago();
     Contact {
         id: ContactId::generate(),
-        workspace_id: ws,
         first_name: "Ada".into(),
         last_name: Some("Lovelace".into()),
         email: Some(EmailAddress::from_stored("ada@example.com".into())),
@@ -222,29 +231,21 @@ pub fn stored_contact(ws: WorkspaceId) -> Contact {
         linkedin_url: None,
         company_id: None,
         notes: None,
-        tags: Vec::new(),
-        custom_fields: BTreeMap::new(),
-        created_at: at,
-        updated_at: at,
+        common: stored_common(ws),
     }
 }
 
 /// A stored company of `ws`: Acme, `acme.com`, no tags.
 pub fn stored_company(ws: WorkspaceId) -> Company {
-    let at = an_hour_ago();
     Company {
         id: CompanyId::generate(),
-        workspace_id: ws,
         name: "Acme".into(),
         domain: Some(Domain::from_stored("acme.com".into())),
         industry: None,
         website: None,
         phone: None,
         notes: None,
-        tags: Vec::new(),
-        custom_fields: BTreeMap::new(),
-        created_at: at,
-        updated_at: at,
+        common: stored_common(ws),
     }
 }
 
@@ -289,8 +290,6 @@ pub fn new_contact() -> NewContact {
         linkedin_url: None,
         company_id: None,
         notes: None,
-        tags: Vec::new(),
-        custom_fields: BTreeMap::new(),
     }
 }
 
@@ -303,7 +302,5 @@ pub fn new_company() -> NewCompany {
         website: None,
         phone: None,
         notes: None,
-        tags: Vec::new(),
-        custom_fields: BTreeMap::new(),
     }
 }

@@ -93,10 +93,10 @@ pub fn contact(c: &Contact) -> Value {
         linkedin_url: c.linkedin_url.as_ref().map(|u| u.as_str().to_owned()),
         company_id: c.company_id.map(|id| id.to_string()),
         notes: c.notes.clone(),
-        tags: tags(&c.tags),
-        custom_fields: object(&c.custom_fields),
-        created_at: time(&c.created_at),
-        updated_at: time(&c.updated_at),
+        tags: tags(&c.common.tags),
+        custom_fields: object(&c.common.custom_fields),
+        created_at: time(&c.common.created_at),
+        updated_at: time(&c.common.updated_at),
     })
 }
 
@@ -110,10 +110,10 @@ pub fn company(c: &Company) -> Value {
         website: c.website.as_ref().map(|u| u.as_str().to_owned()),
         phone: c.phone.clone(),
         notes: c.notes.clone(),
-        tags: tags(&c.tags),
-        custom_fields: object(&c.custom_fields),
-        created_at: time(&c.created_at),
-        updated_at: time(&c.updated_at),
+        tags: tags(&c.common.tags),
+        custom_fields: object(&c.common.custom_fields),
+        created_at: time(&c.common.created_at),
+        updated_at: time(&c.common.updated_at),
     })
 }
 
@@ -141,8 +141,6 @@ pub fn contact_input(b: &mut Body) -> ContactInput {
         linkedin_url: b.string("linkedin_url"),
         company_id: b.string("company_id"),
         notes: b.string("notes"),
-        tags: b.string_list("tags"),
-        custom_fields: b.object_field("custom_fields"),
     }
 }
 
@@ -157,8 +155,6 @@ pub fn contact_patch(b: &mut Body) -> ContactPatch {
         linkedin_url: b.patch_string("linkedin_url"),
         company_id: b.patch_string("company_id"),
         notes: b.patch_string("notes"),
-        tags: b.patch_string_list("tags"),
-        custom_fields: b.patch_object("custom_fields"),
     }
 }
 
@@ -171,8 +167,6 @@ pub fn company_input(b: &mut Body) -> CompanyInput {
         website: b.string("website"),
         phone: b.string("phone"),
         notes: b.string("notes"),
-        tags: b.string_list("tags"),
-        custom_fields: b.object_field("custom_fields"),
     }
 }
 
@@ -185,8 +179,6 @@ pub fn company_patch(b: &mut Body) -> CompanyPatch {
         website: b.patch_string("website"),
         phone: b.patch_string("phone"),
         notes: b.patch_string("notes"),
-        tags: b.patch_string_list("tags"),
-        custom_fields: b.patch_object("custom_fields"),
     }
 }
 

@@ -26,6 +26,12 @@ pub struct Query {
 impl Query {
     /// Parses the query string; unknown or repeated parameters are recorded as errors.
     pub fn parse(req: &HttpRequest, allowed: &[&str]) -> Result<Self, ApiError> {
+        Self::parse_strict(req, allowed, &[])
+    }
+
+    /// [`Query::parse`], where the parameters named in `strict` (and the paging ones) keep NUL,
+    /// which their parsers refuse, while free-text ones drop it like bodies do.
+    pub fn parse_strict(req: &HttpRequest, allowed: &[&str], strict: &[&str]) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
             .map_err(|_| ApiError::field("query", "the query string could not be decoded"))?;
         if pairs.len() > MAX_QUERY_PARAMS {
@@ -45,9 +51,7 @@ impl Query {
                 };
                 errors.push(&name, format!("unknown query parameter; {hint}"));
             } else if let std::collections::btree_map::Entry::Vacant(slot) = values.entry(name.clone()) {
-                // Free-text filters drop NUL like bodies do; the strictly parsed parameters
-                // (pagination, ids) keep it and refuse it.
-                let strict = PAGINATION.contains(&name.as_str()) || name == "company_id";
+                let strict = PAGINATION.contains(&name.as_str()) || strict.contains(&name.as_str());
                 slot.insert(if strict { value } else { strip_nul(value) });
             } else {
                 errors.push(&name, "must be given at most once");

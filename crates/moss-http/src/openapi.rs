@@ -9,6 +9,9 @@ use moss_domain::Permission;
 use moss_domain::page::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 use serde_json::json;
 use utoipa::ToSchema;
+use utoipa::openapi::KnownFormat;
+
+use crate::routes::records::{Filter, FilterKind};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
@@ -274,32 +277,25 @@ fn list_params(list: &ListDoc) -> Vec<Parameter> {
                 .default(Some(json!("desc"))),
         ),
     ];
-    params.extend(list.filters.iter().map(|f| filter_param(f)));
+    params.extend(list.filters.iter().map(filter_param));
     params
 }
 
-fn filter_param(name: &str) -> Parameter {
+fn filter_param(f: &Filter) -> Parameter {
     let text = || ObjectBuilder::new().schema_type(Type::String);
-    match name {
-        "q" => query(
-            name,
-            "Full-text filter: every word must match, each as a case-insensitive prefix.",
-            text(),
-        ),
-        "company_id" => query(
-            name,
-            "Only the contacts of this company (`cmp_...` or its UUID); an unknown company matches nothing.",
-            text().pattern(Some(crate::wire::company_ref_pattern())),
-        ),
-        "tag" => query(name, "Only records carrying this tag (case-insensitive).", text()),
-        "email" => query(name, "Only the contact with this email (case-insensitive).", text()),
-        "domain" => query(name, "Only the company with this domain (case-insensitive).", text()),
-        other => query(
-            other,
-            &format!("Only entries whose `{other}` equals this value."),
-            text(),
-        ),
-    }
+    let doc = if f.doc.is_empty() {
+        format!("Only entries whose `{}` equals this value.", f.name)
+    } else {
+        f.doc.to_owned()
+    };
+    let schema = match f.kind {
+        FilterKind::Words | FilterKind::Tag | FilterKind::Text => text(),
+        FilterKind::Reference { prefix } => text().pattern(Some(crate::wire::reference_pattern(prefix))),
+        FilterKind::Timestamp => text()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .pattern(Some(crate::wire::timestamp_pattern())),
+    };
+    query(f.name, &doc, schema)
 }
 
 fn request_id_param() -> Parameter {
@@ -600,9 +596,12 @@ mod tests {
     use actix_web::test::TestRequest;
     use utoipa::ToSchema;
 
+    use moss_domain::company::Company;
+    use moss_domain::contact::Contact;
+
     use crate::dto;
     use crate::input::{Body, json_object};
-    use crate::routes::endpoints;
+    use crate::routes::{endpoints, records};
     use crate::wire;
 
     fn read_by(reader: fn(&mut Body)) -> BTreeSet<String> {
@@ -631,22 +630,22 @@ mod tests {
             (
                 "ContactCreate",
                 properties::<wire::ContactCreate>(),
-                read_by(|b| drop(dto::contact_input(b))),
+                read_by(|b| drop(records::read_create::<Contact>(b))),
             ),
             (
                 "ContactUpdate",
                 properties::<wire::ContactUpdate>(),
-                read_by(|b| drop(dto::contact_patch(b))),
+                read_by(|b| drop(records::read_update::<Contact>(b))),
             ),
             (
                 "CompanyCreate",
                 properties::<wire::CompanyCreate>(),
-                read_by(|b| drop(dto::company_input(b))),
+                read_by(|b| drop(records::read_create::<Company>(b))),
             ),
             (
                 "CompanyUpdate",
                 properties::<wire::CompanyUpdate>(),
-                read_by(|b| drop(dto::company_patch(b))),
+                read_by(|b| drop(records::read_update::<Company>(b))),
             ),
             (
                 "KeyCreate",

@@ -12,8 +12,8 @@ use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 use actix_web::test::TestRequest;
-use moss_domain::company::{CompanyChanges, NewCompany};
-use moss_domain::contact::{ContactChanges, NewContact};
+use moss_domain::company::Company;
+use moss_domain::contact::Contact;
 use moss_domain::id::{CompanyId, ContactId, RequestIdValue};
 use moss_domain::key::NewKey;
 use proptest::collection::vec;
@@ -22,10 +22,10 @@ use proptest::sample::select;
 use serde_json::{Map, Value as Json, json};
 
 use crate::client_ip::TrustedProxies;
-use crate::dto;
 use crate::error::ApiError;
 use crate::input::{self, Body};
 use crate::middleware::{RequestId, is_valid_request_id};
+use crate::routes::records;
 
 /// Cases per property: enough to find the edges, small enough to keep `cargo test` fast.
 pub(crate) const CASES: u32 = 256;
@@ -260,7 +260,7 @@ pub(crate) fn json_request() -> HttpRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The routes' body sequences (see `routes::contacts::create` and friends)
+// The routes' body sequences (the record routes read bodies with `records::read_create`/`read_update`)
 // ---------------------------------------------------------------------------------------------
 
 fn parse_body<T>(
@@ -274,19 +274,19 @@ fn parse_body<T>(
 }
 
 pub(crate) fn contact_create(body: &Json) -> Result<(), ApiError> {
-    parse_body(body, |b| NewContact::parse(dto::contact_input(b)))
+    parse_body(body, records::read_create::<Contact>)
 }
 
 pub(crate) fn contact_update(body: &Json) -> Result<(), ApiError> {
-    parse_body(body, |b| ContactChanges::parse(dto::contact_patch(b)))
+    parse_body(body, records::read_update::<Contact>)
 }
 
 pub(crate) fn company_create(body: &Json) -> Result<(), ApiError> {
-    parse_body(body, |b| NewCompany::parse(dto::company_input(b)))
+    parse_body(body, records::read_create::<Company>)
 }
 
 pub(crate) fn company_update(body: &Json) -> Result<(), ApiError> {
-    parse_body(body, |b| CompanyChanges::parse(dto::company_patch(b)))
+    parse_body(body, records::read_update::<Company>)
 }
 
 /// As `routes::keys::create`.

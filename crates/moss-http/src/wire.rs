@@ -691,14 +691,24 @@ pub fn url_pattern() -> String {
     )
 }
 
-/// A company reference: `cmp_...` or the hyphenated UUID (any case).
-const COMPANY_REF: &str =
-    "(cmp_[0-7][0-9a-hjkmnp-tv-z]{25}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})";
+/// The start of an RFC 3339 date-time as the server reads it (with `format: date-time`): `T`
+/// between date and time, no leap second.
+pub fn timestamp_pattern() -> String {
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9]".to_owned()
+}
 
-/// A company reference with its surrounding White_Space (the `company_id` list filter).
-pub fn company_ref_pattern() -> String {
+/// A reference to a record of this TypeID prefix (`cmp_...` or the hyphenated UUID, any
+/// case), with its surrounding White_Space (reference fields and list filters).
+pub fn reference_pattern(prefix: &str) -> String {
     let ws = white_space().class();
-    format!("^{ws}*{COMPANY_REF}{ws}*$")
+    format!(
+        "^{ws}*({prefix}_[0-7][0-9a-hjkmnp-tv-z]{{25}}|[0-9A-Fa-f]{{8}}-[0-9A-Fa-f]{{4}}-[0-9A-Fa-f]{{4}}-[0-9A-Fa-f]{{4}}-[0-9A-Fa-f]{{12}}){ws}*$"
+    )
+}
+
+/// A company reference (the `company_id` field and filter).
+pub fn company_ref_pattern() -> String {
+    reference_pattern("cmp")
 }
 
 // ---------------------------------------------------------------------------------------------

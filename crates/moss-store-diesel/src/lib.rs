@@ -17,6 +17,7 @@ mod store;
 pub mod testing;
 
 pub use connection::{Backend, DatabaseUrl, MossConnection, PoolSettings};
+pub use repo::record::RECORD_TABLES;
 pub use store::DieselStore;
 
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, RunQueryDsl};

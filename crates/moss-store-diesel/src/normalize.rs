@@ -18,7 +18,9 @@ use moss_domain::value::Value;
 use crate::connection::{DatabaseUrl, MossConnection};
 use crate::repo::company::CompanyRow;
 use crate::repo::contact::ContactRow;
+use crate::repo::record::write_search;
 use crate::schema::{api_keys, companies, contacts, maintenance_steps, members, record_tags, tags, workspaces};
+use moss_domain::record::Record;
 
 /// The name this step is recorded under in `maintenance_steps`.
 pub const STEP: &str = "2026-12-01 text NFC and case folding";
@@ -247,12 +249,14 @@ fn contacts(conn: &mut MossConnection, out: &mut Normalized) -> Result<(), BoxEr
             c.title = n_opt(c.title);
             c.linkedin_url = c.linkedin_url.map(|u| HttpUrl::from_stored(n(u.as_str())));
             c.notes = n_opt(c.notes);
-            c.custom_fields = n_map(c.custom_fields);
+            c.common.custom_fields = n_map(c.common.custom_fields);
             let new = ContactRow::from_domain(&c);
             if new == stored {
                 continue;
             }
             if write(diesel::update(contacts::table.find(&id)).set(&new).execute(conn))? {
+                let ws = c.common.workspace_id.to_string();
+                write_search(conn, &ws, &id, "contact", &c.search(), false).map_err(|e| e.to_string())?;
                 out.rewritten += 1;
             } else {
                 out.collisions.push(format!("contact {id}"));
@@ -281,12 +285,14 @@ fn companies(conn: &mut MossConnection, out: &mut Normalized) -> Result<(), BoxE
             c.website = c.website.map(|u| HttpUrl::from_stored(n(u.as_str())));
             c.phone = n_opt(c.phone);
             c.notes = n_opt(c.notes);
-            c.custom_fields = n_map(c.custom_fields);
+            c.common.custom_fields = n_map(c.common.custom_fields);
             let new = CompanyRow::from_domain(&c);
             if new == stored {
                 continue;
             }
             if write(diesel::update(companies::table.find(&id)).set(&new).execute(conn))? {
+                let ws = c.common.workspace_id.to_string();
+                write_search(conn, &ws, &id, "company", &c.search(), false).map_err(|e| e.to_string())?;
                 out.rewritten += 1;
             } else {
                 out.collisions.push(format!("company {id}"));

@@ -50,7 +50,6 @@ diesel::table! {
         phone -> Nullable<Text>,
         notes -> Nullable<Text>,
         custom_fields -> Text,
-        search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -70,7 +69,6 @@ diesel::table! {
         company_id -> Nullable<Text>,
         notes -> Nullable<Text>,
         custom_fields -> Text,
-        search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -109,7 +107,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The search index of every record (one row per record; `kind` is its singular name).
+    search_documents (record_id) {
+        record_id -> Text,
+        workspace_id -> Text,
+        kind -> Text,
+        names -> Text,
+        keys -> Text,
+        other -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    search_documents,
     workspaces,
     members,
     api_keys,

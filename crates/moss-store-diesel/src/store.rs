@@ -5,10 +5,11 @@ use std::sync::Mutex;
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use moss_domain::audit::AuditRepo;
-use moss_domain::company::ports::CompanyRepo;
-use moss_domain::contact::ports::ContactRepo;
+use moss_domain::company::Company;
+use moss_domain::contact::Contact;
 use moss_domain::idempotency::IdempotencyRepo;
 use moss_domain::key::ports::KeyRepo;
+use moss_domain::record::RecordRepo;
 use moss_domain::store::{Mode, Store, Tx};
 use moss_domain::tag::ports::TagRepo;
 use moss_domain::workspace::ports::WorkspaceRepo;
@@ -122,10 +123,10 @@ impl Tx for DieselTx<'_> {
     fn keys(&mut self) -> &mut dyn KeyRepo {
         self
     }
-    fn contacts(&mut self) -> &mut dyn ContactRepo {
+    fn contacts(&mut self) -> &mut dyn RecordRepo<Contact> {
         self
     }
-    fn companies(&mut self) -> &mut dyn CompanyRepo {
+    fn companies(&mut self) -> &mut dyn RecordRepo<Company> {
         self
     }
     fn tags(&mut self) -> &mut dyn TagRepo {

@@ -17,6 +17,7 @@ use moss_domain::contact::{Contact, ContactFilter, ContactSort};
 use moss_domain::id::{AuditId, CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
 use moss_domain::key::{ApiKey, KeySecret, KeySort};
 use moss_domain::page::{Page, PageRequest, SortOrder};
+use moss_domain::record::{Common, ListFilter, Window};
 use moss_domain::store::{Change, Mode, RequestContext, Store, Tx};
 use moss_domain::tag::{TagCount, TagSort};
 use moss_domain::text::{EmailAddress, HttpUrl, TagName};
@@ -105,8 +106,8 @@ impl Fx {
     fn insert_contact(&self, c: &Contact) -> Contact {
         self.write(|tx| {
             let mut c = c.clone();
-            c.tags = canonical(tx, c.workspace_id, &c.tags)?;
-            tx.contacts().insert_contact(&c)?;
+            c.common.tags = canonical(tx, c.common.workspace_id, &c.common.tags)?;
+            tx.contacts().insert(&c)?;
             Ok(c)
         })
         .unwrap()
@@ -115,8 +116,8 @@ impl Fx {
     fn update_contact(&self, c: &Contact) -> Result<Contact> {
         self.write(|tx| {
             let mut c = c.clone();
-            c.tags = canonical(tx, c.workspace_id, &c.tags)?;
-            tx.contacts().update_contact(&c)?;
+            c.common.tags = canonical(tx, c.common.workspace_id, &c.common.tags)?;
+            tx.contacts().update(&c)?;
             Ok(c)
         })
     }
@@ -124,35 +125,40 @@ impl Fx {
     fn insert_company(&self, c: &Company) -> Company {
         self.write(|tx| {
             let mut c = c.clone();
-            c.tags = canonical(tx, c.workspace_id, &c.tags)?;
-            tx.companies().insert_company(&c)?;
+            c.common.tags = canonical(tx, c.common.workspace_id, &c.common.tags)?;
+            tx.companies().insert(&c)?;
             Ok(c)
         })
         .unwrap()
     }
 
     fn contact(&self, ws: WorkspaceId, id: ContactId) -> Option<Contact> {
-        self.read(|tx| tx.contacts().contact(ws, id)).unwrap()
+        self.read(|tx| tx.contacts().get(ws, id)).unwrap()
     }
 
-    fn contacts(&self, ws: WorkspaceId, filter: &ContactFilter, page: &PageRequest<ContactSort>) -> Page<Contact> {
-        self.read(|tx| tx.contacts().list_contacts(ws, filter, page)).unwrap()
+    fn contacts(
+        &self,
+        ws: WorkspaceId,
+        filter: &ListFilter<ContactFilter>,
+        page: &PageRequest<ContactSort>,
+    ) -> Page<Contact> {
+        self.read(|tx| tx.contacts().list(ws, filter, page)).unwrap()
     }
 
     /// Ids of every contact matching `q`, in the default order.
     fn search_contacts(&self, ws: WorkspaceId, q: &str) -> Vec<ContactId> {
-        let filter = ContactFilter::parse(Some(q), None, None, None).unwrap();
+        let filter = contact_filter(Some(q), None, None, None).unwrap();
         let page = self.contacts(ws, &filter, &page_of(ContactSort::CreatedAt, SortOrder::Asc, 1, 250));
         assert_eq!(page.total, page.items.len() as u64, "total of {q:?}");
         page.items.iter().map(|c| c.id).collect()
     }
 
     fn search_companies(&self, ws: WorkspaceId, q: &str) -> Vec<CompanyId> {
-        let filter = CompanyFilter::parse(Some(q), None, None);
+        let filter = company_filter(Some(q), None, None);
         let page = self
             .read(|tx| {
                 tx.companies()
-                    .list_companies(ws, &filter, &page_of(CompanySort::CreatedAt, SortOrder::Asc, 1, 250))
+                    .list(ws, &filter, &page_of(CompanySort::CreatedAt, SortOrder::Asc, 1, 250))
             })
             .unwrap();
         assert_eq!(page.total, page.items.len() as u64, "total of {q:?}");
@@ -189,6 +195,26 @@ macro_rules! fixture {
     };
 }
 
+/// A contacts list filter from the raw `q`, `company_id`, `tag` and `email` values.
+fn contact_filter(
+    q: Option<&str>,
+    company_id: Option<&str>,
+    tag: Option<&str>,
+    email: Option<&str>,
+) -> std::result::Result<ListFilter<ContactFilter>, Vec<moss_domain::FieldError>> {
+    Ok(ListFilter::new(
+        q,
+        tag,
+        Window::default(),
+        ContactFilter::parse(company_id, email)?,
+    ))
+}
+
+/// A companies list filter from the raw `q`, `tag` and `domain` values.
+fn company_filter(q: Option<&str>, tag: Option<&str>, domain: Option<&str>) -> ListFilter<CompanyFilter> {
+    ListFilter::new(q, tag, Window::default(), CompanyFilter::parse(domain))
+}
+
 fn canonical(tx: &mut dyn Tx, ws: WorkspaceId, tags: &[TagName]) -> Result<Vec<TagName>> {
     moss_domain::tag::service::canonical_tags(tx, ws, tags, ts(0))
 }
@@ -222,7 +248,6 @@ fn page_of<S>(sort: S, order: SortOrder, page: u32, per_page: u32) -> PageReques
 fn new_contact(ws: WorkspaceId, first_name: &str) -> Contact {
     Contact {
         id: ContactId::generate(),
-        workspace_id: ws,
         first_name: first_name.to_owned(),
         last_name: None,
         email: None,
@@ -231,27 +256,32 @@ fn new_contact(ws: WorkspaceId, first_name: &str) -> Contact {
         linkedin_url: None,
         company_id: None,
         notes: None,
-        tags: Vec::new(),
-        custom_fields: BTreeMap::new(),
-        created_at: ts(0),
-        updated_at: ts(0),
+        common: Common {
+            workspace_id: ws,
+            tags: Vec::new(),
+            custom_fields: BTreeMap::new(),
+            created_at: ts(0),
+            updated_at: ts(0),
+        },
     }
 }
 
 fn new_company(ws: WorkspaceId, name: &str) -> Company {
     Company {
         id: CompanyId::generate(),
-        workspace_id: ws,
         name: name.to_owned(),
         domain: None,
         industry: None,
         website: None,
         phone: None,
         notes: None,
-        tags: Vec::new(),
-        custom_fields: BTreeMap::new(),
-        created_at: ts(0),
-        updated_at: ts(0),
+        common: Common {
+            workspace_id: ws,
+            tags: Vec::new(),
+            custom_fields: BTreeMap::new(),
+            created_at: ts(0),
+            updated_at: ts(0),
+        },
     }
 }
 
@@ -566,10 +596,13 @@ fn full_contact(ws: WorkspaceId) -> Contact {
         title: Some("Head of Ops".into()),
         linkedin_url: Some(HttpUrl::parse("linkedin_url", "https://www.linkedin.com/in/jane").unwrap()),
         notes: Some("Met at the fair. Ünïcödé ✓".into()),
-        tags: tags(&["zeta", "VIP", "alpha", "Beta"]),
-        custom_fields: custom,
-        created_at: ts(0),
-        updated_at: ts(1),
+        common: Common {
+            tags: tags(&["zeta", "VIP", "alpha", "Beta"]),
+            custom_fields: custom,
+            created_at: ts(0),
+            updated_at: ts(1),
+            ..new_contact(ws, "Jane").common.clone()
+        },
         ..new_contact(ws, "Jane")
     }
 }
@@ -588,18 +621,21 @@ fn contact_round_trip_update_and_delete(#[case] backend: Backend) {
     let stored = fx.contact(ws, c.id).unwrap();
     // Every field round-trips, timestamps to the microsecond; tags come back sorted
     // case-insensitively.
-    assert_eq!(tag_names(&stored.tags), ["alpha", "Beta", "VIP", "zeta"]);
+    assert_eq!(tag_names(&stored.common.tags), ["alpha", "Beta", "VIP", "zeta"]);
     assert_eq!(
         stored,
         Contact {
-            tags: stored.tags.clone(),
+            common: Common {
+                tags: stored.common.tags.clone(),
+                ..c.clone().common.clone()
+            },
             ..c.clone()
         }
     );
-    assert_eq!(stored.created_at, ts(0));
-    assert_eq!(stored.updated_at.timestamp_subsec_micros(), 123_457);
+    assert_eq!(stored.common.created_at, ts(0));
+    assert_eq!(stored.common.updated_at.timestamp_subsec_micros(), 123_457);
     assert_eq!(
-        fx.read(|tx| tx.contacts().contact_id_by_email(ws, "jane.obrien@example.com"))
+        fx.read(|tx| tx.contacts().id_by_unique(ws, "jane.obrien@example.com"))
             .unwrap(),
         Some(c.id)
     );
@@ -614,29 +650,35 @@ fn contact_round_trip_update_and_delete(#[case] backend: Backend) {
         linkedin_url: None,
         company_id: None,
         notes: None,
-        tags: tags(&["vip", "new"]),
-        custom_fields: BTreeMap::new(),
-        updated_at: ts(999_999),
+        common: Common {
+            tags: tags(&["vip", "new"]),
+            custom_fields: BTreeMap::new(),
+            updated_at: ts(999_999),
+            ..stored.clone().common.clone()
+        },
         ..stored.clone()
     };
     let changed = fx.update_contact(&changed).unwrap();
     let reread = fx.contact(ws, c.id).unwrap();
     // The tag keeps its first spelling.
-    assert_eq!(tag_names(&reread.tags), ["new", "VIP"]);
+    assert_eq!(tag_names(&reread.common.tags), ["new", "VIP"]);
     assert_eq!(
         reread,
         Contact {
-            tags: reread.tags.clone(),
+            common: Common {
+                tags: reread.common.tags.clone(),
+                ..changed.common.clone()
+            },
             ..changed
         }
     );
     assert_eq!(
-        fx.read(|tx| tx.contacts().contact_id_by_email(ws, "jane.obrien@example.com"))
+        fx.read(|tx| tx.contacts().id_by_unique(ws, "jane.obrien@example.com"))
             .unwrap(),
         None
     );
     assert_eq!(
-        fx.read(|tx| tx.contacts().contact_id_by_email(ws, "janet@example.org"))
+        fx.read(|tx| tx.contacts().id_by_unique(ws, "janet@example.org"))
             .unwrap(),
         Some(c.id)
     );
@@ -645,9 +687,9 @@ fn contact_round_trip_update_and_delete(#[case] backend: Backend) {
     assert!(matches!(fx.update_contact(&ghost), Err(DomainError::NotFound(_))));
     assert!(fx.contact(ws, ghost.id).is_none());
 
-    assert!(fx.write(|tx| tx.contacts().delete_contact(ws, c.id)).unwrap());
+    assert!(fx.write(|tx| tx.contacts().delete(ws, c.id)).unwrap());
     assert!(fx.contact(ws, c.id).is_none());
-    assert!(!fx.write(|tx| tx.contacts().delete_contact(ws, c.id)).unwrap());
+    assert!(!fx.write(|tx| tx.contacts().delete(ws, c.id)).unwrap());
     assert_eq!(fx.count_rows("record_tags"), 0, "a deleted contact's tags go with it");
     let tags_left = fx.read(|tx| tx.tags().list_tags(ws, &PageRequest::first())).unwrap();
     assert_eq!(
@@ -687,17 +729,26 @@ fn tags_keep_the_first_spelling(#[case] backend: Backend) {
     assert_eq!(tag_names(&fresh), ["New", "New", "lead"]);
     // A record given one tag twice (in two spellings) carries it once.
     let twice = Contact {
-        tags: tags(&["New", "new"]),
+        common: Common {
+            tags: tags(&["New", "new"]),
+            ..new_contact(ws, "Twice").common.clone()
+        },
         ..new_contact(ws, "Twice")
     };
-    fx.write(|tx| tx.contacts().insert_contact(&twice)).unwrap();
-    assert_eq!(tag_names(&fx.contact(ws, twice.id).unwrap().tags), ["New"]);
+    fx.write(|tx| tx.contacts().insert(&twice)).unwrap();
+    assert_eq!(tag_names(&fx.contact(ws, twice.id).unwrap().common.tags), ["New"]);
     // And what a record stores is what it returns.
     let c = fx.insert_contact(&Contact {
-        tags: tags(&["vIp", "Lead", "b"]),
+        common: Common {
+            tags: tags(&["vIp", "Lead", "b"]),
+            ..new_contact(ws, "Jane").common.clone()
+        },
         ..new_contact(ws, "Jane")
     });
-    assert_eq!(tag_names(&fx.contact(ws, c.id).unwrap().tags), ["b", "lead", "VIP"]);
+    assert_eq!(
+        tag_names(&fx.contact(ws, c.id).unwrap().common.tags),
+        ["b", "lead", "VIP"]
+    );
 }
 
 #[rstest]
@@ -715,7 +766,7 @@ fn contact_emails_are_unique_per_workspace_case_insensitively(#[case] backend: B
         email: Some(email("jane@example.COM")),
         ..new_contact(ws, "Twin")
     };
-    let r = fx.write(|tx| tx.contacts().insert_contact(&twin));
+    let r = fx.write(|tx| tx.contacts().insert(&twin));
     assert!(is_conflict(&r), "{r:?}");
     assert!(fx.contact(ws, twin.id).is_none());
     // The same address in another workspace is fine.
@@ -724,12 +775,12 @@ fn contact_emails_are_unique_per_workspace_case_insensitively(#[case] backend: B
         ..new_contact(other, "Jane")
     });
     assert_eq!(
-        fx.read(|tx| tx.contacts().contact_id_by_email(other, "jane@example.com"))
+        fx.read(|tx| tx.contacts().id_by_unique(other, "jane@example.com"))
             .unwrap(),
         Some(there.id)
     );
     assert_eq!(
-        fx.read(|tx| tx.contacts().contact_id_by_email(ws, "jane@example.com"))
+        fx.read(|tx| tx.contacts().id_by_unique(ws, "jane@example.com"))
             .unwrap(),
         Some(jane.id)
     );
@@ -770,24 +821,29 @@ fn records_of_another_workspace_are_invisible(#[case] backend: Backend) {
     let c = fx.insert_contact(&Contact {
         email: Some(email("jane@acme.com")),
         company_id: Some(company.id),
-        tags: tags(&["vip"]),
+        common: Common {
+            tags: tags(&["vip"]),
+            ..new_contact(a, "Jane").common.clone()
+        },
         ..new_contact(a, "Jane")
     });
 
     assert!(fx.contact(b, c.id).is_none());
     assert_eq!(
-        fx.read(|tx| tx.contacts().contact_id_by_email(b, "jane@acme.com"))
-            .unwrap(),
+        fx.read(|tx| tx.contacts().id_by_unique(b, "jane@acme.com")).unwrap(),
         None
     );
     let r = fx.update_contact(&Contact {
-        workspace_id: b,
         first_name: "Hijack".into(),
+        common: Common {
+            workspace_id: b,
+            ..c.clone().common.clone()
+        },
         ..c.clone()
     });
     assert!(matches!(r, Err(DomainError::NotFound(_))), "{r:?}");
-    assert!(!fx.write(|tx| tx.contacts().delete_contact(b, c.id)).unwrap());
-    let all = ContactFilter::default();
+    assert!(!fx.write(|tx| tx.contacts().delete(b, c.id)).unwrap());
+    let all = ListFilter::<ContactFilter>::default();
     assert_eq!(
         fx.contacts(b, &all, &PageRequest::first()),
         Page {
@@ -796,33 +852,32 @@ fn records_of_another_workspace_are_invisible(#[case] backend: Backend) {
         }
     );
     for filter in [
-        ContactFilter::parse(Some("jane"), None, None, None).unwrap(),
-        ContactFilter::parse(None, Some(&company.id.to_string()), None, None).unwrap(),
-        ContactFilter::parse(None, None, Some("vip"), None).unwrap(),
-        ContactFilter::parse(None, None, None, Some("jane@acme.com")).unwrap(),
+        contact_filter(Some("jane"), None, None, None).unwrap(),
+        contact_filter(None, Some(&company.id.to_string()), None, None).unwrap(),
+        contact_filter(None, None, Some("vip"), None).unwrap(),
+        contact_filter(None, None, None, Some("jane@acme.com")).unwrap(),
     ] {
         assert_eq!(fx.contacts(b, &filter, &PageRequest::first()).total, 0, "{filter:?}");
         assert_eq!(fx.contacts(a, &filter, &PageRequest::first()).total, 1, "{filter:?}");
     }
 
-    assert!(fx.read(|tx| tx.companies().company(b, company.id)).unwrap().is_none());
-    assert_eq!(
-        fx.read(|tx| tx.companies().company_id_by_domain(b, "acme.com"))
-            .unwrap(),
-        None
-    );
+    assert!(fx.read(|tx| tx.companies().get(b, company.id)).unwrap().is_none());
+    assert_eq!(fx.read(|tx| tx.companies().id_by_unique(b, "acme.com")).unwrap(), None);
     let r = fx.write(|tx| {
-        tx.companies().update_company(&Company {
-            workspace_id: b,
+        tx.companies().update(&Company {
+            common: Common {
+                workspace_id: b,
+                ..company.clone().common.clone()
+            },
             ..company.clone()
         })
     });
     assert!(matches!(r, Err(DomainError::NotFound(_))), "{r:?}");
-    assert!(!fx.write(|tx| tx.companies().delete_company(b, company.id)).unwrap());
+    assert!(!fx.write(|tx| tx.companies().delete(b, company.id)).unwrap());
     let companies = fx
         .read(|tx| {
             tx.companies()
-                .list_companies(b, &CompanyFilter::default(), &PageRequest::first())
+                .list(b, &ListFilter::<CompanyFilter>::default(), &PageRequest::first())
         })
         .unwrap();
     assert_eq!(
@@ -927,8 +982,8 @@ fn contact_search(#[case] backend: Backend) {
         "   ",
         "",
     ] {
-        let filter = ContactFilter::parse(Some(q), None, None, None).unwrap();
-        let r = fx.read(|tx| tx.contacts().list_contacts(ws, &filter, &PageRequest::first()));
+        let filter = contact_filter(Some(q), None, None, None).unwrap();
+        let r = fx.read(|tx| tx.contacts().list(ws, &filter, &PageRequest::first()));
         assert!(r.is_ok(), "q={q:?}: {r:?}");
     }
     assert_eq!(fx.search_contacts(ws, "\"acme*"), [jane.id, john.id]);
@@ -949,7 +1004,7 @@ fn contact_search(#[case] backend: Backend) {
     .unwrap();
     assert_eq!(fx.search_contacts(ws, "acme"), [jane.id]);
     assert_eq!(fx.search_contacts(ws, "globex"), [john.id]);
-    fx.write(|tx| tx.contacts().delete_contact(ws, jane.id)).unwrap();
+    fx.write(|tx| tx.contacts().delete(ws, jane.id)).unwrap();
     assert!(fx.search_contacts(ws, "acme").is_empty());
     assert!(fx.search_contacts(ws, "jane").is_empty());
     assert_eq!(fx.search_contacts(ws, "globex"), [john.id]);
@@ -965,23 +1020,32 @@ fn contact_filters_combine(#[case] backend: Backend) {
     let globex = fx.insert_company(&new_company(ws, "Globex"));
     let a = fx.insert_contact(&Contact {
         company_id: Some(acme.id),
-        tags: tags(&["VIP"]),
         email: Some(email("Ann@Acme.com")),
+        common: Common {
+            tags: tags(&["VIP"]),
+            ..new_contact(ws, "Ann").common.clone()
+        },
         ..new_contact(ws, "Ann")
     });
     let b = fx.insert_contact(&Contact {
         company_id: Some(acme.id),
-        tags: tags(&["lead"]),
+        common: Common {
+            tags: tags(&["lead"]),
+            ..new_contact(ws, "Ben").common.clone()
+        },
         ..new_contact(ws, "Ben")
     });
     let c = fx.insert_contact(&Contact {
         company_id: Some(globex.id),
-        tags: tags(&["vip", "lead"]),
+        common: Common {
+            tags: tags(&["vip", "lead"]),
+            ..new_contact(ws, "Cat").common.clone()
+        },
         ..new_contact(ws, "Cat")
     });
     let d = fx.insert_contact(&new_contact(ws, "Dan"));
     let ids = |q: Option<&str>, company: Option<String>, tag: Option<&str>, mail: Option<&str>| {
-        let filter = ContactFilter::parse(q, company.as_deref(), tag, mail).unwrap();
+        let filter = contact_filter(q, company.as_deref(), tag, mail).unwrap();
         let page = fx.contacts(ws, &filter, &page_of(ContactSort::FirstName, SortOrder::Asc, 1, 25));
         assert_eq!(page.total, page.items.len() as u64);
         page.items.iter().map(|c| c.id).collect::<Vec<_>>()
@@ -1033,8 +1097,11 @@ fn sortable_contacts(ws: WorkspaceId) -> Vec<Contact> {
         .map(|(first, last, mail, created, updated)| Contact {
             last_name: last.map(str::to_owned),
             email: mail.map(email),
-            created_at: ts(*created),
-            updated_at: ts(*updated),
+            common: Common {
+                created_at: ts(*created),
+                updated_at: ts(*updated),
+                ..new_contact(ws, first).common.clone()
+            },
             ..new_contact(ws, first)
         })
         .collect()
@@ -1043,8 +1110,8 @@ fn sortable_contacts(ws: WorkspaceId) -> Vec<Contact> {
 fn contact_sort_key(c: &Contact, sort: ContactSort) -> Option<Vec<u8>> {
     let micros = |t: &DateTime<Utc>| t.timestamp_micros().to_be_bytes().to_vec();
     match sort {
-        ContactSort::CreatedAt => Some(micros(&c.created_at)),
-        ContactSort::UpdatedAt => Some(micros(&c.updated_at)),
+        ContactSort::CreatedAt => Some(micros(&c.common.created_at)),
+        ContactSort::UpdatedAt => Some(micros(&c.common.updated_at)),
         ContactSort::FirstName => Some(text_key(&c.first_name)),
         ContactSort::LastName => c.last_name.as_deref().map(text_key),
         ContactSort::Email => c.email.as_ref().map(|e| text_key(e.as_str())),
@@ -1064,7 +1131,7 @@ fn contacts_sort_by_every_field_both_ways(#[case] db: Db) {
     for c in &rows {
         fx.insert_contact(c);
     }
-    let all = ContactFilter::default();
+    let all = ListFilter::<ContactFilter>::default();
     for (_, sort) in <ContactSort as moss_domain::page::SortField>::ALL {
         for order in [SortOrder::Asc, SortOrder::Desc] {
             let keyed: Vec<_> = rows
@@ -1105,7 +1172,7 @@ fn contacts_sort_by_every_field_both_ways(#[case] db: Db) {
 fn totals_are_exact_and_a_page_past_the_end_is_empty(#[case] backend: Backend) {
     let fx = fixture!(backend);
     let ws = fx.workspace("acme");
-    let empty = fx.contacts(ws, &ContactFilter::default(), &PageRequest::first());
+    let empty = fx.contacts(ws, &ListFilter::<ContactFilter>::default(), &PageRequest::first());
     assert_eq!(
         empty,
         Page {
@@ -1116,7 +1183,10 @@ fn totals_are_exact_and_a_page_past_the_end_is_empty(#[case] backend: Backend) {
     assert_eq!(empty.total_pages(25), 0);
     for i in 0..7 {
         fx.insert_contact(&Contact {
-            tags: tags(&["t"]),
+            common: Common {
+                tags: tags(&["t"]),
+                ..new_contact(ws, &format!("c{i}")).common.clone()
+            },
             ..new_contact(ws, &format!("c{i}"))
         });
     }
@@ -1131,7 +1201,7 @@ fn totals_are_exact_and_a_page_past_the_end_is_empty(#[case] backend: Backend) {
     ] {
         let p = fx.contacts(
             ws,
-            &ContactFilter::default(),
+            &ListFilter::<ContactFilter>::default(),
             &page_of(ContactSort::CreatedAt, SortOrder::Desc, page, per_page),
         );
         assert_eq!((p.items.len(), p.total), (len, 7), "page {page} of {per_page}");
@@ -1164,7 +1234,7 @@ fn totals_are_exact_and_a_page_past_the_end_is_empty(#[case] backend: Backend) {
             .unwrap();
         assert_eq!(m.total, 0);
     }
-    let filtered = ContactFilter::parse(Some("c1"), None, None, None).unwrap();
+    let filtered = contact_filter(Some("c1"), None, None, None).unwrap();
     let p = fx.contacts(ws, &filtered, &page_of(ContactSort::CreatedAt, SortOrder::Desc, 2, 1));
     assert_eq!((p.items.len(), p.total), (0, 1));
 }
@@ -1187,18 +1257,20 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
         website: Some(HttpUrl::parse("website", "https://acme.com/about?x=1").unwrap()),
         phone: Some("+1 555 0199".into()),
         notes: Some("Big one".into()),
-        tags: tags(&["b2b", "Enterprise"]),
-        custom_fields: custom,
-        created_at: ts(-1),
-        updated_at: ts(1),
+        common: Common {
+            tags: tags(&["b2b", "Enterprise"]),
+            custom_fields: custom,
+            created_at: ts(-1),
+            updated_at: ts(1),
+            ..new_company(ws, "Acme Corp").common.clone()
+        },
         ..new_company(ws, "Acme Corp")
     });
-    let stored = fx.read(|tx| tx.companies().company(ws, acme.id)).unwrap().unwrap();
+    let stored = fx.read(|tx| tx.companies().get(ws, acme.id)).unwrap().unwrap();
     assert_eq!(stored, acme);
-    assert_eq!(tag_names(&stored.tags), ["b2b", "Enterprise"]);
+    assert_eq!(tag_names(&stored.common.tags), ["b2b", "Enterprise"]);
     assert_eq!(
-        fx.read(|tx| tx.companies().company_id_by_domain(ws, "acme.com"))
-            .unwrap(),
+        fx.read(|tx| tx.companies().id_by_unique(ws, "acme.com")).unwrap(),
         Some(acme.id)
     );
 
@@ -1207,7 +1279,7 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
         domain: Some(Domain::parse("domain", "acme.com").unwrap()),
         ..new_company(ws, "Twin")
     };
-    assert!(is_conflict(&fx.write(|tx| tx.companies().insert_company(&twin))));
+    assert!(is_conflict(&fx.write(|tx| tx.companies().insert(&twin))));
     let other = fx.workspace("other");
     fx.insert_company(&Company {
         domain: Some(Domain::parse("domain", "acme.com").unwrap()),
@@ -1216,7 +1288,7 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
     fx.insert_company(&new_company(ws, "No domain 1"));
     let nodomain = fx.insert_company(&new_company(ws, "No domain 2"));
     let r = fx.write(|tx| {
-        tx.companies().update_company(&Company {
+        tx.companies().update(&Company {
             domain: acme.domain.clone(),
             ..nodomain.clone()
         })
@@ -1229,32 +1301,34 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
         domain: Some(Domain::parse("domain", "acme.io").unwrap()),
         industry: None,
         website: None,
-        tags: tags(&["ENTERPRISE"]),
-        updated_at: ts(77),
+        common: Common {
+            tags: tags(&["ENTERPRISE"]),
+            updated_at: ts(77),
+            ..stored.clone().common.clone()
+        },
         ..stored.clone()
     };
     fx.write(|tx| {
         let mut c = changed.clone();
-        c.tags = canonical(tx, ws, &c.tags)?;
-        tx.companies().update_company(&c)
+        c.common.tags = canonical(tx, ws, &c.common.tags)?;
+        tx.companies().update(&c)
     })
     .unwrap();
-    let reread = fx.read(|tx| tx.companies().company(ws, acme.id)).unwrap().unwrap();
+    let reread = fx.read(|tx| tx.companies().get(ws, acme.id)).unwrap().unwrap();
     assert_eq!(
         reread,
         Company {
-            tags: tags(&["Enterprise"]),
+            common: Common {
+                tags: tags(&["Enterprise"]),
+                ..changed.common.clone()
+            },
             ..changed
         }
     );
-    assert_eq!(
-        fx.read(|tx| tx.companies().company_id_by_domain(ws, "acme.com"))
-            .unwrap(),
-        None
-    );
+    assert_eq!(fx.read(|tx| tx.companies().id_by_unique(ws, "acme.com")).unwrap(), None);
     let ghost = new_company(ws, "Ghost");
     assert!(matches!(
-        fx.write(|tx| tx.companies().update_company(&ghost)),
+        fx.write(|tx| tx.companies().update(&ghost)),
         Err(DomainError::NotFound(_))
     ));
 
@@ -1267,9 +1341,9 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
         company_id: Some(nodomain.id),
         ..new_contact(ws, "Outsider")
     });
-    assert!(fx.write(|tx| tx.companies().delete_company(ws, acme.id)).unwrap());
-    assert!(fx.read(|tx| tx.companies().company(ws, acme.id)).unwrap().is_none());
-    assert!(!fx.write(|tx| tx.companies().delete_company(ws, acme.id)).unwrap());
+    assert!(fx.write(|tx| tx.companies().delete(ws, acme.id)).unwrap());
+    assert!(fx.read(|tx| tx.companies().get(ws, acme.id)).unwrap().is_none());
+    assert!(!fx.write(|tx| tx.companies().delete(ws, acme.id)).unwrap());
     let employee_now = fx.contact(ws, employee.id).unwrap();
     assert_eq!(
         employee_now,
@@ -1279,7 +1353,7 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
         }
     );
     assert_eq!(fx.contact(ws, outsider.id).unwrap().company_id, Some(nodomain.id));
-    let by_company = ContactFilter::parse(None, Some(&acme.id.to_string()), None, None).unwrap();
+    let by_company = contact_filter(None, Some(&acme.id.to_string()), None, None).unwrap();
     assert_eq!(fx.contacts(ws, &by_company, &PageRequest::first()).total, 0);
     let tag_list = fx.read(|tx| tx.tags().list_tags(ws, &PageRequest::first())).unwrap();
     assert_eq!(tag_list.total, 0, "the company's tags went with it: {tag_list:?}");
@@ -1294,12 +1368,18 @@ fn company_search_and_filters(#[case] backend: Backend) {
     let acme = fx.insert_company(&Company {
         domain: Some(Domain::parse("d", "acme-widgets.com").unwrap()),
         industry: Some("Manufacturing".into()),
-        tags: tags(&["B2B"]),
+        common: Common {
+            tags: tags(&["B2B"]),
+            ..new_company(ws, "Acme Widgets").common.clone()
+        },
         ..new_company(ws, "Acme Widgets")
     });
     let globex = fx.insert_company(&Company {
         notes: Some("Competitor of Acme".into()),
-        tags: tags(&["b2b", "lead"]),
+        common: Common {
+            tags: tags(&["b2b", "lead"]),
+            ..new_company(ws, "Globex").common.clone()
+        },
         ..new_company(ws, "Globex")
     });
     assert_eq!(fx.search_companies(ws, "acm"), [acme.id, globex.id]);
@@ -1309,26 +1389,26 @@ fn company_search_and_filters(#[case] backend: Backend) {
     assert_eq!(fx.search_companies(ws, "comp acme"), [globex.id]);
     assert!(fx.search_companies(ws, "acme nope").is_empty());
     for q in ["\"", "'*()", "acme:*", "-", "acme & globex", "\"acme", "NEAR(a b)"] {
-        let filter = CompanyFilter::parse(Some(q), None, None);
-        let r = fx.read(|tx| tx.companies().list_companies(ws, &filter, &PageRequest::first()));
+        let filter = company_filter(Some(q), None, None);
+        let r = fx.read(|tx| tx.companies().list(ws, &filter, &PageRequest::first()));
         assert!(r.is_ok(), "q={q:?}: {r:?}");
     }
     fx.write(|tx| {
-        tx.companies().update_company(&Company {
+        tx.companies().update(&Company {
             notes: None,
             ..globex.clone()
         })
     })
     .unwrap();
     assert_eq!(fx.search_companies(ws, "acme"), [acme.id]);
-    fx.write(|tx| tx.companies().delete_company(ws, acme.id)).unwrap();
+    fx.write(|tx| tx.companies().delete(ws, acme.id)).unwrap();
     assert!(fx.search_companies(ws, "acme").is_empty());
     assert_eq!(fx.search_companies(ws, "glob"), [globex.id]);
 
     let ids = |tag: Option<&str>, domain: Option<&str>| {
-        let filter = CompanyFilter::parse(None, tag, domain);
+        let filter = company_filter(None, tag, domain);
         let p = fx
-            .read(|tx| tx.companies().list_companies(ws, &filter, &PageRequest::first()))
+            .read(|tx| tx.companies().list(ws, &filter, &PageRequest::first()))
             .unwrap();
         p.items.iter().map(|c| c.id).collect::<Vec<_>>()
     };
@@ -1358,8 +1438,11 @@ fn sortable_companies(ws: WorkspaceId) -> Vec<Company> {
         .iter()
         .map(|(name, domain, created, updated)| Company {
             domain: domain.map(|d| Domain::parse("d", d).unwrap()),
-            created_at: ts(*created),
-            updated_at: ts(*updated),
+            common: Common {
+                created_at: ts(*created),
+                updated_at: ts(*updated),
+                ..new_company(ws, name).common.clone()
+            },
             ..new_company(ws, name)
         })
         .collect()
@@ -1376,15 +1459,15 @@ fn companies_sort_by_every_field_both_ways(#[case] db: Db) {
     for c in &rows {
         fx.insert_company(c);
     }
-    let all = CompanyFilter::default();
+    let all = ListFilter::<CompanyFilter>::default();
     for (_, sort) in <CompanySort as moss_domain::page::SortField>::ALL {
         for order in [SortOrder::Asc, SortOrder::Desc] {
             let keyed: Vec<_> = rows
                 .iter()
                 .map(|c| {
                     let key = match sort {
-                        CompanySort::CreatedAt => Some(c.created_at.timestamp_micros().to_be_bytes().to_vec()),
-                        CompanySort::UpdatedAt => Some(c.updated_at.timestamp_micros().to_be_bytes().to_vec()),
+                        CompanySort::CreatedAt => Some(c.common.created_at.timestamp_micros().to_be_bytes().to_vec()),
+                        CompanySort::UpdatedAt => Some(c.common.updated_at.timestamp_micros().to_be_bytes().to_vec()),
                         CompanySort::Name => Some(text_key(&c.name)),
                         CompanySort::Domain => c.domain.as_ref().map(|d| text_key(d.as_str())),
                     };
@@ -1393,11 +1476,8 @@ fn companies_sort_by_every_field_both_ways(#[case] db: Db) {
                 .collect();
             let want = expected_order(&keyed, order);
             let list = |page, per_page| {
-                fx.read(|tx| {
-                    tx.companies()
-                        .list_companies(ws, &all, &page_of(*sort, order, page, per_page))
-                })
-                .unwrap()
+                fx.read(|tx| tx.companies().list(ws, &all, &page_of(*sort, order, page, per_page)))
+                    .unwrap()
             };
             let full = list(1, 250);
             assert_eq!(full.total, rows.len() as u64);
@@ -1427,23 +1507,38 @@ fn tag_counts_across_contacts_and_companies(#[case] db: Db) {
     let ws = fx.workspace("acme");
     let other = fx.workspace("other");
     fx.insert_contact(&Contact {
-        tags: tags(&["VIP", "lead", "éclair"]),
+        common: Common {
+            tags: tags(&["VIP", "lead", "éclair"]),
+            ..new_contact(ws, "A").common.clone()
+        },
         ..new_contact(ws, "A")
     });
     fx.insert_contact(&Contact {
-        tags: tags(&["vip", "fig"]),
+        common: Common {
+            tags: tags(&["vip", "fig"]),
+            ..new_contact(ws, "B").common.clone()
+        },
         ..new_contact(ws, "B")
     });
     fx.insert_company(&Company {
-        tags: tags(&["Vip", "B2B", "a-b"]),
+        common: Common {
+            tags: tags(&["Vip", "B2B", "a-b"]),
+            ..new_company(ws, "C").common.clone()
+        },
         ..new_company(ws, "C")
     });
     fx.insert_company(&Company {
-        tags: tags(&["ab", "_x"]),
+        common: Common {
+            tags: tags(&["ab", "_x"]),
+            ..new_company(ws, "D").common.clone()
+        },
         ..new_company(ws, "D")
     });
     fx.insert_contact(&Contact {
-        tags: tags(&["vip", "lead", "other-only"]),
+        common: Common {
+            tags: tags(&["vip", "lead", "other-only"]),
+            ..new_contact(other, "E").common.clone()
+        },
         ..new_contact(other, "E")
     });
     // Known but unused tags are not listed.
@@ -1607,7 +1702,7 @@ fn audit_entries_are_stored_as_given(#[case] backend: Backend) {
             let c = Contact {
                 ..new_contact(actor.workspace_id, "Jane")
             };
-            tx.contacts().insert_contact(&c)?;
+            tx.contacts().insert(&c)?;
             let event = AuditEvent::new("contact", "created", c.id);
             Ok(Change::new(c, event))
         })
@@ -1654,14 +1749,17 @@ fn a_failed_unit_of_work_leaves_nothing(#[case] backend: Backend) {
         updated_at: ts(0),
     };
     let c = Contact {
-        tags: tags(&["VIP"]),
+        common: Common {
+            tags: tags(&["VIP"]),
+            ..new_contact(ws, "Jane").common.clone()
+        },
         ..new_contact(ws, "Jane")
     };
     let r: Result<()> = fx.write(|tx| {
         tx.workspaces().insert_workspace(&new_ws)?;
         let mut c = c.clone();
-        c.tags = canonical(tx, ws, &c.tags)?;
-        tx.contacts().insert_contact(&c)?;
+        c.common.tags = canonical(tx, ws, &c.common.tags)?;
+        tx.contacts().insert(&c)?;
         Err(DomainError::field("x", "no"))
     });
     assert!(matches!(r, Err(DomainError::Validation(_))));
@@ -1675,8 +1773,8 @@ fn a_failed_unit_of_work_leaves_nothing(#[case] backend: Backend) {
         ..new_contact(ws, "B")
     };
     let r = fx.write(|tx| {
-        tx.contacts().insert_contact(&first)?;
-        tx.contacts().insert_contact(&second)
+        tx.contacts().insert(&first)?;
+        tx.contacts().insert(&second)
     });
     assert!(is_conflict(&r), "{r:?}");
     // `mutate` whose audit entry cannot be written (its workspace does not exist): the change
@@ -1688,7 +1786,7 @@ fn a_failed_unit_of_work_leaves_nothing(#[case] backend: Backend) {
     };
     let orphan = new_contact(ws, "Orphan");
     let r = fx.dyn_store().mutate(&ctx, |tx, _| {
-        tx.contacts().insert_contact(&orphan)?;
+        tx.contacts().insert(&orphan)?;
         Ok(Change::new((), AuditEvent::new("contact", "created", orphan.id)))
     });
     assert!(r.is_err());
@@ -1727,12 +1825,18 @@ fn timestamps_round_trip_to_the_microsecond(#[case] backend: Backend) {
     ];
     for t in times {
         let c = fx.insert_contact(&Contact {
-            created_at: t,
-            updated_at: t + TimeDelta::microseconds(1),
+            common: Common {
+                created_at: t,
+                updated_at: t + TimeDelta::microseconds(1),
+                ..new_contact(ws, "T").common.clone()
+            },
             ..new_contact(ws, "T")
         });
         let back = fx.contact(ws, c.id).unwrap();
-        assert_eq!((back.created_at, back.updated_at), (t, t + TimeDelta::microseconds(1)));
+        assert_eq!(
+            (back.common.created_at, back.common.updated_at),
+            (t, t + TimeDelta::microseconds(1))
+        );
     }
 }
 
@@ -1770,19 +1874,22 @@ fn concurrent_writers_agree_on_new_tags(#[case] backend: Backend) {
                     }
                     let names: Vec<&str> = names.iter().map(String::as_str).collect();
                     let c = Contact {
-                        tags: tags(&names),
+                        common: Common {
+                            tags: tags(&names),
+                            ..new_contact(ws, &format!("t{t}r{i}")).common.clone()
+                        },
                         ..new_contact(ws, &format!("t{t}r{i}"))
                     };
                     fx.insert_contact(&c);
                     // Readers alongside the writers.
-                    let _ = fx.contacts(ws, &ContactFilter::default(), &PageRequest::first());
+                    let _ = fx.contacts(ws, &ListFilter::<ContactFilter>::default(), &PageRequest::first());
                 }
             });
         }
     });
     let all = fx.contacts(
         ws,
-        &ContactFilter::default(),
+        &ListFilter::<ContactFilter>::default(),
         &page_of(ContactSort::CreatedAt, SortOrder::Asc, 1, 250),
     );
     assert_eq!(all.total, threads * rounds);
@@ -1794,7 +1901,10 @@ fn concurrent_writers_agree_on_new_tags(#[case] backend: Backend) {
             .collect();
         assert_eq!(of_round.len(), threads as usize);
         // Everyone got the spelling that was stored first.
-        assert!(of_round.windows(2).all(|w| w[0].tags == w[1].tags), "{of_round:?}");
+        assert!(
+            of_round.windows(2).all(|w| w[0].common.tags == w[1].common.tags),
+            "{of_round:?}"
+        );
     }
     let counts = fx
         .read(|tx| {
@@ -1824,7 +1934,7 @@ fn a_unit_of_work_that_panics_leaves_nothing_and_the_pool_healthy(#[case] backen
     let ghost = new_contact(ws, "Ghost");
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         fx.store.run(Mode::Write, &mut |tx| {
-            tx.contacts().insert_contact(&ghost)?;
+            tx.contacts().insert(&ghost)?;
             panic!("a bug in a use case");
         })
     }));
@@ -1836,7 +1946,7 @@ fn a_unit_of_work_that_panics_leaves_nothing_and_the_pool_healthy(#[case] backen
         let mut found = None;
         other
             .run(Mode::Read, &mut |tx| {
-                found = tx.contacts().contact(ws, id)?;
+                found = tx.contacts().get(ws, id)?;
                 Ok(())
             })
             .unwrap();
@@ -1863,9 +1973,9 @@ fn two_stores_on_one_database_write_side_by_side(#[case] backend: Backend) {
                     let c = new_contact(ws, &format!("t{t}r{i}"));
                     store
                         .run(Mode::Write, &mut |tx| {
-                            tx.contacts().contact_id_by_email(ws, "nobody@example.com")?;
+                            tx.contacts().id_by_unique(ws, "nobody@example.com")?;
                             std::thread::yield_now();
-                            tx.contacts().insert_contact(&c)
+                            tx.contacts().insert(&c)
                         })
                         .unwrap();
                 }
@@ -1959,16 +2069,16 @@ fn unfiltered_totals_are_exact_through_every_kind_of_write(#[case] backend: Back
     let fx = fixture!(backend);
     let ws = fx.workspace("acme");
     let other = fx.workspace("other");
-    let all = ContactFilter::default();
+    let all = ListFilter::<ContactFilter>::default();
     let contacts_total = |ws| {
         fx.contacts(ws, &all, &page_of(ContactSort::CreatedAt, SortOrder::Desc, 1, 1))
             .total
     };
     let companies_total = |ws| {
         fx.read(|tx| {
-            tx.companies().list_companies(
+            tx.companies().list(
                 ws,
-                &CompanyFilter::default(),
+                &ListFilter::<CompanyFilter>::default(),
                 &page_of(CompanySort::CreatedAt, SortOrder::Desc, 1, 1),
             )
         })
@@ -1984,13 +2094,13 @@ fn unfiltered_totals_are_exact_through_every_kind_of_write(#[case] backend: Back
     assert_eq!((contacts_total(ws), contacts_total(other)), (2, 1));
     assert_eq!((companies_total(ws), companies_total(other)), (1, 0));
 
-    assert!(fx.write(|tx| tx.contacts().delete_contact(ws, a.id)).unwrap());
-    assert!(fx.write(|tx| tx.companies().delete_company(ws, acme.id)).unwrap());
+    assert!(fx.write(|tx| tx.contacts().delete(ws, a.id)).unwrap());
+    assert!(fx.write(|tx| tx.companies().delete(ws, acme.id)).unwrap());
     assert_eq!((contacts_total(ws), companies_total(ws)), (1, 0));
 
     // A rolled-back transaction leaves the total as it was.
     let failed = fx.write(|tx| {
-        tx.contacts().insert_contact(&new_contact(ws, "Rolled back"))?;
+        tx.contacts().insert(&new_contact(ws, "Rolled back"))?;
         Err::<(), _>(DomainError::Internal("fails after inserting".into()))
     });
     assert!(failed.is_err());
@@ -2000,12 +2110,10 @@ fn unfiltered_totals_are_exact_through_every_kind_of_write(#[case] backend: Back
     let ids: Vec<String> = (0..3).map(|_| ContactId::generate().to_string()).collect();
     let values: Vec<String> = ids
         .iter()
-        .map(|id| {
-            format!("('{id}', '{ws}', 'Imported', '{{}}', 'imported', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
-        })
+        .map(|id| format!("('{id}', '{ws}', 'Imported', '{{}}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
         .collect();
     let sql = format!(
-        "INSERT INTO contacts (id, workspace_id, first_name, custom_fields, search_text, created_at, updated_at) VALUES {}",
+        "INSERT INTO contacts (id, workspace_id, first_name, custom_fields, created_at, updated_at) VALUES {}",
         values.join(", ")
     );
     match &mut fx.conn() {

@@ -18,8 +18,8 @@ fn contact(conn: &mut MossConnection, ws: &str, first: &str, email: Option<&str>
     let id = ContactId::generate().to_string();
     let now = chrono::Utc::now().naive_utc();
     diesel::sql_query(
-        "INSERT INTO contacts (id, workspace_id, first_name, email, email_lower, custom_fields, search_text, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, '', $7, $7)",
+        "INSERT INTO contacts (id, workspace_id, first_name, email, email_lower, custom_fields, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
     .bind::<Text, _>(&id)
     .bind::<Text, _>(ws)
@@ -65,10 +65,17 @@ struct Row {
 }
 
 fn row(conn: &mut MossConnection, id: &str) -> Row {
-    diesel::sql_query("SELECT first_name, email, email_lower, custom_fields, search_text FROM contacts WHERE id = $1")
-        .bind::<Text, _>(id)
-        .get_result(conn)
-        .unwrap()
+    // The search text is the record's entry in the search index (none for a row written by SQL
+    // and never rewritten).
+    diesel::sql_query(
+        "SELECT first_name, email, email_lower, custom_fields, \
+         coalesce((SELECT d.names || ' ' || d.keys || ' ' || d.other FROM search_documents d \
+                   WHERE d.record_id = contacts.id), '') AS search_text \
+         FROM contacts WHERE id = $1",
+    )
+    .bind::<Text, _>(id)
+    .get_result(conn)
+    .unwrap()
 }
 
 #[derive(QueryableByName, Debug, PartialEq)]

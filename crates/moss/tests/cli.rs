@@ -1559,8 +1559,8 @@ fn migrate_normalizes_old_text_and_reports_rows_that_would_collide(#[case] backe
     {
         let id = format!("cnt_01h455vb4pex5vsknk084sn0{i}q");
         diesel::sql_query(
-            "INSERT INTO contacts (id, workspace_id, first_name, email, email_lower, custom_fields, search_text, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $4, '{}', '', $5, $5)",
+            "INSERT INTO contacts (id, workspace_id, first_name, email, email_lower, custom_fields, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4, '{}', $5, $5)",
         )
         .bind::<Text, _>(&id)
         .bind::<Text, _>(&ws)

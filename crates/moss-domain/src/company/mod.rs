@@ -1,7 +1,6 @@
 //! Companies: organisations contacts work for.
 
 pub mod model;
-pub mod ports;
 pub mod service;
 
 pub use model::{Company, CompanyChanges, CompanyFilter, CompanyInput, CompanyPatch, CompanySort, Domain, NewCompany};

@@ -1,16 +1,15 @@
 //! Company entity, its input forms and its list query.
 
-use std::collections::BTreeMap;
-
 use crate::error::{Errors, FieldError};
-use crate::id::{CompanyId, WorkspaceId};
+use crate::id::CompanyId;
 use crate::page::SortField;
+use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey};
+use crate::store::Tx;
 use crate::text::{
-    HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, TagName, check_custom_fields, fold, is_host_name, optional_text,
-    optional_url, parse_tags, patch_optional_text, patch_required_text, patch_with, required_text, search_words,
+    HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, is_host_name, optional_text, optional_url,
+    patch_optional_text, patch_required_text, patch_with, required_text,
 };
-use crate::time::Timestamp;
-use crate::value::{Patch, Value};
+use crate::value::Patch;
 
 /// A company's domain: a host name, lower-cased, unique per workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +45,6 @@ impl Domain {
 pub struct Company {
     /// `cmp_` id.
     pub id: CompanyId,
-    /// Workspace.
-    pub workspace_id: WorkspaceId,
     /// Required.
     pub name: String,
     /// Unique per workspace.
@@ -60,14 +57,8 @@ pub struct Company {
     pub phone: Option<String>,
     /// Free text.
     pub notes: Option<String>,
-    /// Tag names, sorted case-insensitively.
-    pub tags: Vec<TagName>,
-    /// Free-form custom fields.
-    pub custom_fields: BTreeMap<String, Value>,
-    /// Creation time.
-    pub created_at: Timestamp,
-    /// Last change.
-    pub updated_at: Timestamp,
+    /// Workspace, tags, custom fields, timestamps.
+    pub common: Common,
 }
 
 /// A company body as sent, with JSON types already checked.
@@ -85,10 +76,6 @@ pub struct CompanyInput {
     pub phone: Option<String>,
     /// notes.
     pub notes: Option<String>,
-    /// tags.
-    pub tags: Option<Vec<String>>,
-    /// custom_fields.
-    pub custom_fields: Option<BTreeMap<String, Value>>,
 }
 
 /// A checked new company.
@@ -106,10 +93,6 @@ pub struct NewCompany {
     pub phone: Option<String>,
     /// notes.
     pub notes: Option<String>,
-    /// tags.
-    pub tags: Vec<TagName>,
-    /// custom_fields.
-    pub custom_fields: BTreeMap<String, Value>,
 }
 
 impl NewCompany {
@@ -125,15 +108,6 @@ impl NewCompany {
         let website = e.check(optional_url("website", input.website)).flatten();
         let phone = e.check(optional_text("phone", input.phone, MAX_PHONE)).flatten();
         let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
-        let tags = e
-            .take(parse_tags("tags", input.tags.unwrap_or_default()))
-            .unwrap_or_default();
-        let custom_fields = e
-            .take(check_custom_fields(
-                "custom_fields",
-                input.custom_fields.unwrap_or_default(),
-            ))
-            .unwrap_or_default();
         e.finish()?;
         let name = name.ok_or_else(|| vec![FieldError::new("name", "is required")])?;
         Ok(Self {
@@ -143,8 +117,6 @@ impl NewCompany {
             website,
             phone,
             notes,
-            tags,
-            custom_fields,
         })
     }
 }
@@ -164,10 +136,6 @@ pub struct CompanyPatch {
     pub phone: Patch<String>,
     /// notes.
     pub notes: Patch<String>,
-    /// tags.
-    pub tags: Patch<Vec<String>>,
-    /// custom_fields.
-    pub custom_fields: Patch<BTreeMap<String, Value>>,
 }
 
 /// A checked company PATCH.
@@ -185,10 +153,6 @@ pub struct CompanyChanges {
     pub phone: Patch<String>,
     /// notes.
     pub notes: Patch<String>,
-    /// tags.
-    pub tags: Patch<Vec<TagName>>,
-    /// custom_fields.
-    pub custom_fields: Patch<BTreeMap<String, Value>>,
 }
 
 impl CompanyChanges {
@@ -211,18 +175,6 @@ impl CompanyChanges {
         let notes = e
             .check(patch_optional_text("notes", p.notes, MAX_NOTES))
             .unwrap_or_default();
-        let tags = match p.tags {
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Set(Vec::new()),
-            Patch::Set(t) => e.take(parse_tags("tags", t)).map_or(Patch::Absent, Patch::Set),
-        };
-        let custom_fields = match p.custom_fields {
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Set(BTreeMap::new()),
-            Patch::Set(m) => e
-                .take(check_custom_fields("custom_fields", m))
-                .map_or(Patch::Absent, Patch::Set),
-        };
         e.finish()?;
         Ok(Self {
             name,
@@ -231,31 +183,87 @@ impl CompanyChanges {
             website,
             phone,
             notes,
-            tags,
-            custom_fields,
         })
     }
 }
 
-/// Filters of the companies list; they combine with AND.
+/// The companies list's own filters (beside `q`, `tag` and the sync window).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CompanyFilter {
-    /// Full-text words.
-    pub words: Vec<String>,
-    /// Only companies carrying this tag (lower-cased).
-    pub tag: Option<String>,
     /// Only the company with this domain (lower-cased).
     pub domain: Option<String>,
 }
 
 impl CompanyFilter {
     /// Builds the filter from raw values (none of them can be malformed).
-    pub fn parse(q: Option<&str>, tag: Option<&str>, domain: Option<&str>) -> Self {
+    pub fn parse(domain: Option<&str>) -> Self {
         Self {
-            words: q.map(search_words).unwrap_or_default(),
-            tag: tag.map(|t| fold(t.trim())),
             domain: domain.map(|d| fold(d.trim())),
         }
+    }
+}
+
+crate::audited_as_str!(Domain);
+
+impl Record for Company {
+    type Id = CompanyId;
+    type New = NewCompany;
+    type Changes = CompanyChanges;
+    type Filter = CompanyFilter;
+    type Sort = CompanySort;
+    const KIND: &'static str = "company";
+    const NAME: &'static str = "Company";
+
+    fn id(&self) -> CompanyId {
+        self.id
+    }
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+
+    fn build(id: CompanyId, common: Common, n: NewCompany) -> Self {
+        Self {
+            id,
+            name: n.name,
+            domain: n.domain,
+            industry: n.industry,
+            website: n.website,
+            phone: n.phone,
+            notes: n.notes,
+            common,
+        }
+    }
+
+    fn apply(&mut self, c: CompanyChanges, d: &mut Diff) {
+        d.set("name", &mut self.name, c.name);
+        d.patch("domain", &mut self.domain, c.domain);
+        d.patch("industry", &mut self.industry, c.industry);
+        d.patch("website", &mut self.website, c.website);
+        d.patch("phone", &mut self.phone, c.phone);
+        d.patch("notes", &mut self.notes, c.notes);
+    }
+
+    fn unique(&self) -> Option<UniqueKey> {
+        self.domain.as_ref().map(|d| UniqueKey {
+            field: "domain",
+            shown: d.as_str().to_owned(),
+            key: d.as_str().to_owned(),
+        })
+    }
+
+    fn search(&self) -> SearchText {
+        SearchText::of(
+            [Some(self.name.as_str())],
+            [self.domain.as_ref().map(Domain::as_str)],
+            [self.industry.as_deref(), self.notes.as_deref()],
+        )
+    }
+
+    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
+        tx.companies()
     }
 }
 

@@ -1,25 +1,21 @@
 //! Contact entity, its input forms and its list query.
 
-use std::collections::BTreeMap;
-
-use crate::error::{Errors, FieldError};
+use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, WorkspaceId};
 use crate::page::SortField;
+use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey};
+use crate::store::Tx;
 use crate::text::{
-    EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, TagName, check_custom_fields, fold, optional_email,
-    optional_text, optional_url, parse_tags, patch_optional_text, patch_required_text, patch_with, required_text,
-    search_words,
+    EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, optional_email, optional_text, optional_url,
+    patch_optional_text, patch_required_text, patch_with, required_text,
 };
-use crate::time::Timestamp;
-use crate::value::{Patch, Value};
+use crate::value::Patch;
 
 /// A person in the CRM.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     /// `cnt_` id.
     pub id: ContactId,
-    /// Workspace.
-    pub workspace_id: WorkspaceId,
     /// Required.
     pub first_name: String,
     /// Optional.
@@ -36,14 +32,8 @@ pub struct Contact {
     pub company_id: Option<CompanyId>,
     /// Free text.
     pub notes: Option<String>,
-    /// Tag names, sorted case-insensitively.
-    pub tags: Vec<TagName>,
-    /// Free-form custom fields.
-    pub custom_fields: BTreeMap<String, Value>,
-    /// Creation time.
-    pub created_at: Timestamp,
-    /// Last change.
-    pub updated_at: Timestamp,
+    /// Workspace, tags, custom fields, timestamps.
+    pub common: Common,
 }
 
 /// A contact body as sent, with JSON types already checked.
@@ -65,10 +55,6 @@ pub struct ContactInput {
     pub company_id: Option<String>,
     /// notes.
     pub notes: Option<String>,
-    /// tags.
-    pub tags: Option<Vec<String>>,
-    /// custom_fields.
-    pub custom_fields: Option<BTreeMap<String, Value>>,
 }
 
 /// A checked new contact.
@@ -90,10 +76,6 @@ pub struct NewContact {
     pub company_id: Option<CompanyId>,
     /// notes.
     pub notes: Option<String>,
-    /// tags.
-    pub tags: Vec<TagName>,
-    /// custom_fields.
-    pub custom_fields: BTreeMap<String, Value>,
 }
 
 /// Parses a company reference (TypeID or UUID) in a body or query field.
@@ -116,15 +98,6 @@ impl NewContact {
             .and_then(|raw| e.check(patch_with("company_id", Patch::Set(raw), company_reference)))
             .and_then(Patch::into_option);
         let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
-        let tags = e
-            .take(parse_tags("tags", input.tags.unwrap_or_default()))
-            .unwrap_or_default();
-        let custom_fields = e
-            .take(check_custom_fields(
-                "custom_fields",
-                input.custom_fields.unwrap_or_default(),
-            ))
-            .unwrap_or_default();
         e.finish()?;
         let first_name = first_name.ok_or_else(|| vec![FieldError::new("first_name", "is required")])?;
         Ok(Self {
@@ -136,8 +109,6 @@ impl NewContact {
             linkedin_url,
             company_id,
             notes,
-            tags,
-            custom_fields,
         })
     }
 }
@@ -161,10 +132,6 @@ pub struct ContactPatch {
     pub company_id: Patch<String>,
     /// notes.
     pub notes: Patch<String>,
-    /// tags (replaces the whole list).
-    pub tags: Patch<Vec<String>>,
-    /// custom_fields (replaces the whole object).
-    pub custom_fields: Patch<BTreeMap<String, Value>>,
 }
 
 /// A checked PATCH: only the fields sent.
@@ -186,10 +153,6 @@ pub struct ContactChanges {
     pub company_id: Patch<CompanyId>,
     /// notes.
     pub notes: Patch<String>,
-    /// tags.
-    pub tags: Patch<Vec<TagName>>,
-    /// custom_fields.
-    pub custom_fields: Patch<BTreeMap<String, Value>>,
 }
 
 impl ContactChanges {
@@ -220,18 +183,6 @@ impl ContactChanges {
         let notes = e
             .check(patch_optional_text("notes", p.notes, MAX_NOTES))
             .unwrap_or_default();
-        let tags = match p.tags {
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Set(Vec::new()),
-            Patch::Set(t) => e.take(parse_tags("tags", t)).map_or(Patch::Absent, Patch::Set),
-        };
-        let custom_fields = match p.custom_fields {
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Set(BTreeMap::new()),
-            Patch::Set(m) => e
-                .take(check_custom_fields("custom_fields", m))
-                .map_or(Patch::Absent, Patch::Set),
-        };
         e.finish()?;
         Ok(Self {
             first_name,
@@ -242,42 +193,114 @@ impl ContactChanges {
             linkedin_url,
             company_id,
             notes,
-            tags,
-            custom_fields,
         })
     }
 }
 
-/// Filters of the contacts list; they combine with AND.
+/// The contacts list's own filters (beside `q`, `tag` and the sync window); they combine
+/// with AND.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContactFilter {
-    /// Full-text words; each must match as a prefix.
-    pub words: Vec<String>,
     /// Only contacts of this company.
     pub company_id: Option<CompanyId>,
-    /// Only contacts carrying this tag (folded: [`crate::text::fold`]).
-    pub tag: Option<String>,
     /// Only the contact with this email (folded).
     pub email: Option<String>,
 }
 
 impl ContactFilter {
     /// Parses the raw filter values, reporting every bad one.
-    pub fn parse(
-        q: Option<&str>,
-        company_id: Option<&str>,
-        tag: Option<&str>,
-        email: Option<&str>,
-    ) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(company_id: Option<&str>, email: Option<&str>) -> Result<Self, Vec<FieldError>> {
         let mut e = Errors::new();
         let company_id = company_id.and_then(|raw| e.check(company_reference("company_id", raw)));
         e.finish()?;
         Ok(Self {
-            words: q.map(search_words).unwrap_or_default(),
             company_id,
-            tag: tag.map(|t| fold(t.trim())),
             email: email.map(|m| fold(m.trim())),
         })
+    }
+}
+
+impl Record for Contact {
+    type Id = ContactId;
+    type New = NewContact;
+    type Changes = ContactChanges;
+    type Filter = ContactFilter;
+    type Sort = ContactSort;
+    const KIND: &'static str = "contact";
+    const NAME: &'static str = "Contact";
+
+    fn id(&self) -> ContactId {
+        self.id
+    }
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+
+    fn build(id: ContactId, common: Common, n: NewContact) -> Self {
+        Self {
+            id,
+            first_name: n.first_name,
+            last_name: n.last_name,
+            email: n.email,
+            phone: n.phone,
+            title: n.title,
+            linkedin_url: n.linkedin_url,
+            company_id: n.company_id,
+            notes: n.notes,
+            common,
+        }
+    }
+
+    fn apply(&mut self, c: ContactChanges, d: &mut Diff) {
+        d.set("first_name", &mut self.first_name, c.first_name);
+        d.patch("last_name", &mut self.last_name, c.last_name);
+        d.patch("email", &mut self.email, c.email);
+        d.patch("phone", &mut self.phone, c.phone);
+        d.patch("title", &mut self.title, c.title);
+        d.patch("linkedin_url", &mut self.linkedin_url, c.linkedin_url);
+        d.patch("company_id", &mut self.company_id, c.company_id);
+        d.patch("notes", &mut self.notes, c.notes);
+    }
+
+    fn unique(&self) -> Option<UniqueKey> {
+        self.email.as_ref().map(|e| UniqueKey {
+            field: "email",
+            shown: e.as_str().to_owned(),
+            key: e.normalized(),
+        })
+    }
+
+    fn check(&self, tx: &mut dyn Tx, before: Option<&Self>) -> Result<(), DomainError> {
+        if before.map(|b| b.company_id) != Some(self.company_id) {
+            check_company(tx, self.common.workspace_id, self.company_id)?;
+        }
+        Ok(())
+    }
+
+    fn search(&self) -> SearchText {
+        SearchText::of(
+            [Some(self.first_name.as_str()), self.last_name.as_deref()],
+            [self.email.as_ref().map(EmailAddress::as_str)],
+            [self.title.as_deref(), self.notes.as_deref()],
+        )
+    }
+
+    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
+        tx.contacts()
+    }
+}
+
+/// Checks that a referenced company exists in the workspace (400 naming `company_id` if not).
+pub fn check_company(tx: &mut dyn Tx, ws: WorkspaceId, id: Option<CompanyId>) -> Result<(), DomainError> {
+    match id {
+        Some(id) if tx.companies().get(ws, id)?.is_none() => Err(DomainError::field(
+            "company_id",
+            format!("no company {id} in this workspace"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -319,15 +342,11 @@ mod tests {
             linkedin_url: Some("ftp://x".into()),
             company_id: Some("cnt_01h455vb4pex5vsknk084sn02q".into()),
             phone: Some("1".repeat(51)),
-            tags: Some(vec!["ok".into(), "".into()]),
             ..Default::default()
         };
         let err = NewContact::parse(input).unwrap_err();
         let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["first_name", "email", "phone", "linkedin_url", "company_id", "tags[1]"]
-        );
+        assert_eq!(fields, ["first_name", "email", "phone", "linkedin_url", "company_id"]);
     }
 
     #[test]
@@ -354,7 +373,6 @@ mod tests {
         let patch = ContactPatch {
             last_name: Patch::Null,
             title: Patch::Set("CTO".into()),
-            tags: Patch::Null,
             ..Default::default()
         };
         let c = ContactChanges::parse(patch).unwrap();
@@ -362,7 +380,6 @@ mod tests {
         assert_eq!(c.last_name, Patch::Null);
         assert_eq!(c.title, Patch::Set("CTO".into()));
         assert_eq!(c.email, Patch::Absent);
-        assert_eq!(c.tags, Patch::Set(vec![]));
     }
 
     #[test]
@@ -377,8 +394,8 @@ mod tests {
 
     #[test]
     fn filter_rejects_bad_company_id_but_not_any_q() {
-        assert!(ContactFilter::parse(Some("\"' OR 1=1 --*"), None, None, None).is_ok());
-        let err = ContactFilter::parse(None, Some("nope"), None, None).unwrap_err();
+        assert!(ContactFilter::parse(None, Some("\"' OR 1=1 --*")).is_ok());
+        let err = ContactFilter::parse(Some("nope"), None).unwrap_err();
         assert_eq!(err[0].field, "company_id");
     }
 }

@@ -8,6 +8,7 @@ mod health;
 mod keys;
 #[cfg(test)]
 mod properties;
+pub mod records;
 mod tags;
 mod workspaces;
 
@@ -15,8 +16,8 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, Route, web};
 use moss_domain::Permission;
 use moss_domain::audit::AuditSort;
-use moss_domain::company::CompanySort;
-use moss_domain::contact::ContactSort;
+use moss_domain::company::Company;
+use moss_domain::contact::{Contact, ContactSort};
 use moss_domain::key::KeySort;
 use moss_domain::page::SortField;
 use moss_domain::tag::TagSort;
@@ -69,8 +70,8 @@ pub struct ListDoc {
     pub sorts: Vec<&'static str>,
     /// The sort used when none is asked for.
     pub default_sort: &'static str,
-    /// Filter parameters: the route's own parameter list less the paging ones.
-    pub filters: Vec<&'static str>,
+    /// Filter parameters, beside the paging ones.
+    pub filters: Vec<records::Filter>,
 }
 
 /// A route's success answer; the names are [`crate::wire`] types.
@@ -103,8 +104,22 @@ impl Doc {
         }
     }
 
-    fn list<S: SortField + PartialEq>(mut self, params: &[&'static str]) -> Self {
-        self.list = Some(ListDoc::of::<S>(params));
+    /// A list route whose filters are plain equality filters on the named fields.
+    fn list<S: SortField + PartialEq>(self, params: &[&'static str]) -> Self {
+        let filters: Vec<records::Filter> = params
+            .iter()
+            .filter(|p| !PAGINATION.contains(p))
+            .map(|name| records::Filter {
+                name,
+                kind: records::FilterKind::Text,
+                doc: "",
+            })
+            .collect();
+        self.list_of(ListDoc::of::<S>(&filters))
+    }
+
+    fn list_of(mut self, list: ListDoc) -> Self {
+        self.list = Some(list);
         self
     }
 
@@ -115,15 +130,15 @@ impl Doc {
 }
 
 impl ListDoc {
-    /// The query of a list sorted by `S`, accepting `params`.
-    pub fn of<S: SortField + PartialEq>(params: &[&'static str]) -> Self {
+    /// The query of a list sorted by `S`, with these filters.
+    pub fn of<S: SortField + PartialEq>(filters: &[records::Filter]) -> Self {
         Self {
             sorts: S::ALL.iter().map(|(name, _)| *name).collect(),
             default_sort: S::ALL
                 .iter()
                 .find(|(_, s)| *s == S::DEFAULT)
                 .map_or("created_at", |(name, _)| *name),
-            filters: params.iter().copied().filter(|p| !PAGINATION.contains(p)).collect(),
+            filters: filters.to_vec(),
         }
     }
 }
@@ -140,14 +155,9 @@ fn ep(method: Method, path: &'static str, permission: Permission, route: fn() ->
 
 /// The whole API.
 pub fn endpoints() -> Vec<Endpoint> {
-    use Answer::{Created, Deleted, List, One};
-    use Permission::{OwnerRead, OwnerWrite, Read, Write};
-    let company_contacts: Vec<&'static str> = contacts::PARAMS
-        .iter()
-        .copied()
-        .filter(|p| *p != "company_id")
-        .collect();
-    vec![
+    use Answer::{Created, Deleted, List};
+    use Permission::{OwnerRead, OwnerWrite, Read};
+    let mut table = vec![
         ep(
             Method::GET,
             "/workspaces",
@@ -217,113 +227,6 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             Method::GET,
-            "/contacts",
-            Read,
-            || web::get().to(contacts::list),
-            Doc::new("listContacts", "Contacts", "Lists contacts.", List("Contact"))
-                .list::<ContactSort>(&contacts::PARAMS),
-        ),
-        ep(
-            Method::POST,
-            "/contacts",
-            Write,
-            || web::post().to(contacts::create),
-            Doc::new(
-                "createContact",
-                "Contacts",
-                "Creates a contact.",
-                Created {
-                    schema: "Contact",
-                    location: true,
-                },
-            )
-            .body("ContactCreate"),
-        ),
-        ep(
-            Method::GET,
-            "/contacts/{id}",
-            Read,
-            || web::get().to(contacts::get),
-            Doc::new("getContact", "Contacts", "Reads a contact.", One("Contact")),
-        ),
-        ep(
-            Method::PATCH,
-            "/contacts/{id}",
-            Write,
-            || web::patch().to(contacts::update),
-            Doc::new(
-                "updateContact",
-                "Contacts",
-                "Changes the fields sent; null clears an optional field.",
-                One("Contact"),
-            )
-            .body("ContactUpdate"),
-        ),
-        ep(
-            Method::DELETE,
-            "/contacts/{id}",
-            Write,
-            || web::delete().to(contacts::delete),
-            Doc::new("deleteContact", "Contacts", "Deletes a contact.", Deleted),
-        ),
-        ep(
-            Method::GET,
-            "/companies",
-            Read,
-            || web::get().to(companies::list),
-            Doc::new("listCompanies", "Companies", "Lists companies.", List("Company"))
-                .list::<CompanySort>(&companies::PARAMS),
-        ),
-        ep(
-            Method::POST,
-            "/companies",
-            Write,
-            || web::post().to(companies::create),
-            Doc::new(
-                "createCompany",
-                "Companies",
-                "Creates a company.",
-                Created {
-                    schema: "Company",
-                    location: true,
-                },
-            )
-            .body("CompanyCreate"),
-        ),
-        ep(
-            Method::GET,
-            "/companies/{id}",
-            Read,
-            || web::get().to(companies::get),
-            Doc::new("getCompany", "Companies", "Reads a company.", One("Company")),
-        ),
-        ep(
-            Method::PATCH,
-            "/companies/{id}",
-            Write,
-            || web::patch().to(companies::update),
-            Doc::new(
-                "updateCompany",
-                "Companies",
-                "Changes the fields sent; null clears an optional field.",
-                One("Company"),
-            )
-            .body("CompanyUpdate"),
-        ),
-        ep(
-            Method::DELETE,
-            "/companies/{id}",
-            Write,
-            || web::delete().to(companies::delete),
-            Doc::new(
-                "deleteCompany",
-                "Companies",
-                "Deletes a company; its contacts stay, with company_id cleared.",
-                Deleted,
-            ),
-        ),
-        ep(
-            Method::GET,
             "/companies/{id}/contacts",
             Read,
             || web::get().to(companies::contacts),
@@ -333,7 +236,9 @@ pub fn endpoints() -> Vec<Endpoint> {
                 "Lists the company's contacts, like /contacts.",
                 List("Contact"),
             )
-            .list::<ContactSort>(&company_contacts),
+            .list_of(ListDoc::of::<ContactSort>(&records::params::<Contact>(
+                &companies::NOT_OF_A_COMPANY,
+            ))),
         ),
         ep(
             Method::GET,
@@ -361,7 +266,15 @@ pub fn endpoints() -> Vec<Endpoint> {
             )
             .list::<AuditSort>(&audit::PARAMS),
         ),
-    ]
+    ];
+    // The record resources' five routes each, where the table has always listed them.
+    let at = table
+        .iter()
+        .position(|e| e.path == "/companies/{id}/contacts")
+        .unwrap_or(table.len());
+    let records: Vec<Endpoint> = [records::crud::<Contact>(), records::crud::<Company>()].concat();
+    table.splice(at..at, records);
+    table
 }
 
 /// Registers the table (one actix resource per path, with a 405 naming the allowed methods)

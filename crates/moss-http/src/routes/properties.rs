@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use moss_domain::PageRequest;
 use moss_domain::audit::AuditSort;
-use moss_domain::company::{CompanyFilter, CompanySort};
-use moss_domain::contact::ContactSort;
+use moss_domain::company::Company;
+use moss_domain::contact::Contact;
 use moss_domain::id::{CompanyId, ContactId};
 use moss_domain::key::KeySort;
 use moss_domain::page::SortField;
@@ -18,7 +18,8 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use super::{audit, companies, contacts};
+use super::records::{self, Resource};
+use super::{audit, companies};
 use crate::error::ApiError;
 use crate::input::{MAX_QUERY_PARAMS, PAGINATION, Query};
 use crate::properties::{config, text, typeid, uuid_text};
@@ -41,39 +42,23 @@ fn paginated<S: SortField>(req: &HttpRequest) -> Result<(), ApiError> {
     q.finish(page).map(drop)
 }
 
-fn company_contacts_params() -> Vec<&'static str> {
-    contacts::PARAMS
-        .iter()
-        .copied()
-        .filter(|p| *p != "company_id")
-        .collect()
+fn record_list<R: Resource>(name: &'static str, except: &'static [&'static str]) -> Route {
+    Route {
+        name,
+        allowed: records::names(&records::params::<R>(except)),
+        sorts: sorts::<R::Sort>(),
+        parse: |req| records::list_query::<R>(req, &[]).map(drop),
+    }
 }
 
 fn routes() -> Vec<Route> {
     vec![
+        record_list::<Contact>("GET /contacts", &[]),
         Route {
-            name: "GET /contacts",
-            allowed: contacts::PARAMS.to_vec(),
-            sorts: sorts::<ContactSort>(),
-            parse: |req| contacts::list_query(Query::parse(req, &contacts::PARAMS)?).map(drop),
+            parse: |req| records::list_query::<Contact>(req, &companies::NOT_OF_A_COMPANY).map(drop),
+            ..record_list::<Contact>("GET /companies/{id}/contacts", &companies::NOT_OF_A_COMPANY)
         },
-        Route {
-            name: "GET /companies/{id}/contacts",
-            allowed: company_contacts_params(),
-            sorts: sorts::<ContactSort>(),
-            parse: |req| contacts::list_query(Query::parse(req, &company_contacts_params())?).map(drop),
-        },
-        Route {
-            name: "GET /companies",
-            allowed: companies::PARAMS.to_vec(),
-            sorts: sorts::<CompanySort>(),
-            parse: |req| {
-                let mut q = Query::parse(req, &companies::PARAMS)?;
-                let page = q.page::<CompanySort>();
-                let _filter = CompanyFilter::parse(q.get("q"), q.get("tag"), q.get("domain"));
-                q.finish(page).map(drop)
-            },
-        },
+        record_list::<Company>("GET /companies", &[]),
         Route {
             name: "GET /audit-logs",
             allowed: audit::PARAMS.to_vec(),
@@ -128,6 +113,10 @@ const NAMES: &[&str] = &[
     "tag",
     "email",
     "domain",
+    "created_after",
+    "created_before",
+    "updated_after",
+    "updated_before",
     "event_type",
     "target_type",
     "target_id",
@@ -152,6 +141,8 @@ fn param_value() -> BoxedStrategy<String> {
         1 => any::<u128>().prop_map(|u| typeid::<CompanyId>(u, CompanyId::parse_reference)),
         1 => any::<u128>().prop_map(|u| typeid::<ContactId>(u, ContactId::parse_reference)),
         1 => any::<u128>().prop_map(uuid_text),
+        1 => select(&["2026-01-31T09:30:00Z", "2026-01-31T09:30:00.123+02:00", "2026-01-31", "2026-01-31T23:59:60Z",
+                      "2026-01-31 09:30:00Z", "now"][..]).prop_map(str::to_owned),
     ]
     .boxed()
 }
@@ -253,6 +244,9 @@ fn value_ok(route: &Route, name: &str, value: &str) -> bool {
         "sort" => route.sorts.contains(&value),
         "order" => value == "asc" || value == "desc",
         "company_id" => CompanyId::parse_reference(value.trim()).is_some(),
+        "created_after" | "created_before" | "updated_after" | "updated_before" => {
+            moss_domain::time::parse_rfc3339(value).is_some()
+        }
         _ => true,
     }
 }

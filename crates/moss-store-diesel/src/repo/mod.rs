@@ -5,6 +5,7 @@ pub(crate) mod company;
 pub(crate) mod contact;
 mod idempotency;
 mod key;
+pub(crate) mod record;
 mod tag;
 mod workspace;
 

@@ -13,6 +13,7 @@ mod lists;
 mod openapi;
 mod routes;
 mod support;
+mod sync_window;
 mod tenancy;
 mod text;
 mod transport;

@@ -3,9 +3,16 @@
 use rstest::rstest;
 
 use super::*;
+use crate::DomainError;
 use crate::company::model::Domain;
+use crate::company::{CompanyChanges, NewCompany};
+use crate::contact::ContactFilter;
 use crate::id::ContactId;
+use crate::record::ListFilter;
+use crate::record::service::{create, delete, update};
+use crate::record::{Extras, ExtrasPatch};
 use crate::testing::{Calls, FakeTx, new_company, owner, stored_company, stored_contact};
+use crate::value::{Patch, Value};
 
 fn domain(s: &str) -> Domain {
     Domain::parse("domain", s).unwrap()
@@ -20,12 +27,12 @@ fn create_with_a_taken_domain_is_a_conflict_naming_the_existing_company() {
     let existing = CompanyId::generate();
     let mut tx = FakeTx::new();
     tx.companies
-        .expect_company_id_by_domain()
+        .expect_id_by_unique()
         .withf(move |w, d| *w == ws && d == "acme.com")
         .times(1)
         .returning(move |_, _| Ok(Some(existing)));
 
-    let err = create_company(&mut tx, &actor, new_company()).unwrap_err();
+    let err = create::<Company>(&mut tx, &actor, new_company(), Extras::default()).unwrap_err();
 
     let DomainError::Conflict(message) = err else {
         panic!("expected Conflict, got {err:?}")
@@ -42,14 +49,11 @@ fn create_inserts_once_and_audits_company_created(#[case] domain_name: Option<&s
     let ws = actor.workspace_id;
     let mut tx = FakeTx::new();
     if domain_name.is_some() {
-        tx.companies
-            .expect_company_id_by_domain()
-            .times(1)
-            .returning(|_, _| Ok(None));
+        tx.companies.expect_id_by_unique().times(1).returning(|_, _| Ok(None));
     }
     let inserted = Calls::new();
     let sink = inserted.clone();
-    tx.companies.expect_insert_company().times(1).returning(move |c| {
+    tx.companies.expect_insert().times(1).returning(move |c| {
         sink.push(c.clone());
         Ok(())
     });
@@ -58,11 +62,11 @@ fn create_inserts_once_and_audits_company_created(#[case] domain_name: Option<&s
         ..new_company()
     };
 
-    let change = create_company(&mut tx, &actor, input).unwrap();
+    let change = create::<Company>(&mut tx, &actor, input, Extras::default()).unwrap();
 
     let company = change.value;
     assert_eq!(inserted.all(), vec![company.clone()]);
-    assert_eq!(company.workspace_id, ws);
+    assert_eq!(company.common.workspace_id, ws);
     assert_eq!(company.name, "Acme");
     assert_eq!(company.domain, domain_name.map(domain));
     assert_eq!(change.events[0].event_type(), "company.created");
@@ -75,21 +79,21 @@ fn create_inserts_once_and_audits_company_created(#[case] domain_name: Option<&s
 fn update_of_a_missing_company_is_not_found() {
     let actor = owner();
     let mut tx = FakeTx::new();
-    tx.companies.expect_company().times(1).returning(|_, _| Ok(None));
+    tx.companies.expect_get().times(1).returning(|_, _| Ok(None));
     let patch = CompanyChanges {
         name: Some("Initech".into()),
         ..Default::default()
     };
 
-    let err = update_company(&mut tx, &actor, CompanyId::generate(), patch).unwrap_err();
+    let err = update::<Company>(&mut tx, &actor, CompanyId::generate(), patch, ExtrasPatch::default()).unwrap_err();
 
     assert_eq!(err, DomainError::NotFound("Company not found.".into()));
 }
 
 fn expect_stored(tx: &mut FakeTx, stored: &Company) {
-    let (ws, id, found) = (stored.workspace_id, stored.id, stored.clone());
+    let (ws, id, found) = (stored.common.workspace_id, stored.id, stored.clone());
     tx.companies
-        .expect_company()
+        .expect_get()
         .withf(move |w, i| *w == ws && *i == id)
         .times(1)
         .returning(move |_, _| Ok(Some(found.clone())));
@@ -104,7 +108,7 @@ fn update_to_another_companys_domain_is_a_conflict_and_writes_nothing() {
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
     tx.companies
-        .expect_company_id_by_domain()
+        .expect_id_by_unique()
         .withf(move |w, d| *w == ws && d == "initech.com")
         .times(1)
         .returning(move |_, _| Ok(Some(other)));
@@ -113,7 +117,7 @@ fn update_to_another_companys_domain_is_a_conflict_and_writes_nothing() {
         ..Default::default()
     };
 
-    let err = update_company(&mut tx, &actor, stored.id, patch).unwrap_err();
+    let err = update::<Company>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap_err();
 
     let DomainError::Conflict(message) = err else {
         panic!("expected Conflict, got {err:?}")
@@ -134,7 +138,7 @@ fn update_with_the_same_values_neither_looks_up_the_domain_nor_writes() {
         ..Default::default()
     };
 
-    let change = update_company(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Company>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap();
 
     assert_eq!(change.value, stored);
     assert!(change.events.is_empty(), "a write that changes nothing is not audited");
@@ -148,7 +152,7 @@ fn update_audits_only_the_changed_fields() {
     expect_stored(&mut tx, &stored);
     let updates = Calls::new();
     let sink = updates.clone();
-    tx.companies.expect_update_company().times(1).returning(move |c| {
+    tx.companies.expect_update().times(1).returning(move |c| {
         sink.push(c.clone());
         Ok(())
     });
@@ -159,7 +163,7 @@ fn update_audits_only_the_changed_fields() {
         ..Default::default()
     };
 
-    let change = update_company(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Company>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap();
 
     let pair =
         |old: Value, new: Value| Value::Map([("old".to_owned(), old), ("new".to_owned(), new)].into_iter().collect());
@@ -172,7 +176,7 @@ fn update_audits_only_the_changed_fields() {
     assert_eq!(change.events[0].metadata.get("changes"), Some(&Value::Map(expected)));
     assert_eq!(updates.all(), vec![change.value.clone()]);
     assert_eq!(change.value.domain, None);
-    assert!(change.value.updated_at > stored.updated_at);
+    assert!(change.value.common.updated_at > stored.common.updated_at);
 }
 
 // ---- delete ----
@@ -186,12 +190,12 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
     let id = CompanyId::generate();
     let mut tx = FakeTx::new();
     tx.companies
-        .expect_delete_company()
+        .expect_delete()
         .withf(move |w, i| *w == ws && *i == id)
         .times(1)
         .returning(move |_, _| Ok(found));
 
-    let result = delete_company(&mut tx, &actor, id);
+    let result = delete::<Company>(&mut tx, &actor, id);
 
     if found {
         let audit = result.unwrap().events.remove(0);
@@ -208,13 +212,13 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
 fn contacts_of_a_missing_company_are_not_found_and_never_listed() {
     let actor = owner();
     let mut tx = FakeTx::new();
-    tx.companies.expect_company().times(1).returning(|_, _| Ok(None));
+    tx.companies.expect_get().times(1).returning(|_, _| Ok(None));
 
     let err = company_contacts(
         &mut tx,
         &actor,
         CompanyId::generate(),
-        ContactFilter::default(),
+        ListFilter::default(),
         &PageRequest::first(),
     )
     .unwrap_err();
@@ -235,8 +239,8 @@ fn contacts_of_a_company_are_filtered_by_it() {
     expect_stored(&mut tx, &company);
     let (company_id, listed) = (company.id, contact.clone());
     tx.contacts
-        .expect_list_contacts()
-        .withf(move |w, f, _| *w == ws && f.company_id == Some(company_id) && f.words == ["ada"])
+        .expect_list()
+        .withf(move |w, f, _| *w == ws && f.own.company_id == Some(company_id) && f.words == ["ada"])
         .times(1)
         .returning(move |_, _, _| {
             Ok(Page {
@@ -244,9 +248,12 @@ fn contacts_of_a_company_are_filtered_by_it() {
                 total: 1,
             })
         });
-    let filter = ContactFilter {
+    let filter = ListFilter {
         words: vec!["ada".into()],
-        company_id: Some(CompanyId::generate()),
+        own: ContactFilter {
+            company_id: Some(CompanyId::generate()),
+            ..Default::default()
+        },
         ..Default::default()
     };
 

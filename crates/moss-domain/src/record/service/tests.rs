@@ -1,13 +1,19 @@
-//! Contact use cases against mocked ports.
+//! The record use cases against mocked ports, through contacts (email unique, a company
+//! reference): what every record resource gets from the machinery.
 
 use std::collections::BTreeMap;
 
 use rstest::rstest;
 
 use super::*;
+use crate::DomainError;
 use crate::contact::model::Contact;
+use crate::contact::{ContactChanges, NewContact};
+use crate::id::{CompanyId, ContactId};
 use crate::testing::{Calls, FakeTx, new_contact, owner, stored_company, stored_contact};
 use crate::text::EmailAddress;
+use crate::text::TagName;
+use crate::value::Value;
 
 fn tags(names: &[&str]) -> Vec<TagName> {
     names.iter().map(|n| TagName::from_stored((*n).to_owned())).collect()
@@ -29,9 +35,9 @@ fn changes(fields: Vec<(&str, Value, Value)>) -> BTreeMap<String, Value> {
 
 /// Expects exactly one `contact(ws, id)` lookup answering `stored`.
 fn expect_stored(tx: &mut FakeTx, stored: &Contact) {
-    let (ws, id, found) = (stored.workspace_id, stored.id, stored.clone());
+    let (ws, id, found) = (stored.common.workspace_id, stored.id, stored.clone());
     tx.contacts
-        .expect_contact()
+        .expect_get()
         .withf(move |w, i| *w == ws && *i == id)
         .times(1)
         .returning(move |_, _| Ok(Some(found.clone())));
@@ -41,7 +47,7 @@ fn expect_stored(tx: &mut FakeTx, stored: &Contact) {
 fn expect_update(tx: &mut FakeTx) -> Calls<Contact> {
     let calls = Calls::new();
     let sink = calls.clone();
-    tx.contacts.expect_update_contact().times(1).returning(move |c| {
+    tx.contacts.expect_update().times(1).returning(move |c| {
         sink.push(c.clone());
         Ok(())
     });
@@ -57,12 +63,12 @@ fn create_with_a_taken_email_is_a_conflict_naming_the_existing_contact() {
     let existing = ContactId::generate();
     let mut tx = FakeTx::new();
     tx.contacts
-        .expect_contact_id_by_email()
+        .expect_id_by_unique()
         .withf(move |w, e| *w == ws && e == "ada@example.com")
         .times(1)
         .returning(move |_, _| Ok(Some(existing)));
 
-    let err = create_contact(&mut tx, &actor, new_contact()).unwrap_err();
+    let err = create::<Contact>(&mut tx, &actor, new_contact(), Extras::default()).unwrap_err();
 
     let DomainError::Conflict(message) = err else {
         panic!("expected Conflict, got {err:?}")
@@ -78,7 +84,7 @@ fn create_with_an_unknown_company_is_a_validation_error_before_any_email_lookup(
     let company_id = CompanyId::generate();
     let mut tx = FakeTx::new();
     tx.companies
-        .expect_company()
+        .expect_get()
         .withf(move |w, id| *w == ws && *id == company_id)
         .times(1)
         .returning(|_, _| Ok(None));
@@ -87,7 +93,7 @@ fn create_with_an_unknown_company_is_a_validation_error_before_any_email_lookup(
         ..new_contact()
     };
 
-    let err = create_contact(&mut tx, &actor, input).unwrap_err();
+    let err = create::<Contact>(&mut tx, &actor, input, Extras::default()).unwrap_err();
 
     let DomainError::Validation(fields) = err else {
         panic!("expected Validation, got {err:?}")
@@ -111,13 +117,10 @@ fn create_inserts_once_and_audits_contact_created(
     let mut tx = FakeTx::new();
     let found = company.clone();
     tx.companies
-        .expect_company()
+        .expect_get()
         .times(1)
         .returning(move |_, _| Ok(Some(found.clone())));
-    tx.contacts
-        .expect_contact_id_by_email()
-        .times(1)
-        .returning(|_, _| Ok(None));
+    tx.contacts.expect_id_by_unique().times(1).returning(|_, _| Ok(None));
     if !sent.is_empty() {
         let (sent, stored) = (tags(sent), tags(workspace_spelling));
         tx.tags
@@ -128,26 +131,29 @@ fn create_inserts_once_and_audits_contact_created(
     }
     let inserted = Calls::new();
     let sink = inserted.clone();
-    tx.contacts.expect_insert_contact().times(1).returning(move |c| {
+    tx.contacts.expect_insert().times(1).returning(move |c| {
         sink.push(c.clone());
         Ok(())
     });
     let input = NewContact {
-        tags: tags(sent),
         company_id: Some(company.id),
         ..new_contact()
     };
+    let extras = Extras {
+        tags: tags(sent),
+        ..Extras::default()
+    };
 
-    let change = create_contact(&mut tx, &actor, input).unwrap();
+    let change = create::<Contact>(&mut tx, &actor, input, extras).unwrap();
 
     let contact = change.value;
     assert_eq!(inserted.all(), vec![contact.clone()]);
-    assert_eq!(contact.workspace_id, ws);
+    assert_eq!(contact.common.workspace_id, ws);
     assert_eq!(contact.first_name, "Ada");
     assert_eq!(contact.email, Some(email("Ada@Example.com")));
     assert_eq!(contact.company_id, Some(company.id));
-    assert_eq!(contact.tags, tags(expected));
-    assert_eq!(contact.created_at, contact.updated_at);
+    assert_eq!(contact.common.tags, tags(expected));
+    assert_eq!(contact.common.created_at, contact.common.updated_at);
     assert_eq!(change.events[0].event_type(), "contact.created");
     assert_eq!(change.events[0].target_id, contact.id.to_string());
     assert!(change.events[0].metadata.is_empty());
@@ -161,12 +167,12 @@ fn get_of_a_missing_contact_is_not_found() {
     let ws = actor.workspace_id;
     let mut tx = FakeTx::new();
     tx.contacts
-        .expect_contact()
+        .expect_get()
         .withf(move |w, _| *w == ws)
         .times(1)
         .returning(|_, _| Ok(None));
 
-    let err = get_contact(&mut tx, &actor, ContactId::generate()).unwrap_err();
+    let err = get::<Contact>(&mut tx, &actor, ContactId::generate()).unwrap_err();
 
     assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
 }
@@ -180,7 +186,7 @@ fn update_of_a_missing_contact_is_not_found_and_writes_nothing() {
     let id = ContactId::generate();
     let mut tx = FakeTx::new();
     tx.contacts
-        .expect_contact()
+        .expect_get()
         .withf(move |w, i| *w == ws && *i == id)
         .times(1)
         .returning(|_, _| Ok(None));
@@ -189,7 +195,7 @@ fn update_of_a_missing_contact_is_not_found_and_writes_nothing() {
         ..Default::default()
     };
 
-    let err = update_contact(&mut tx, &actor, id, patch).unwrap_err();
+    let err = update::<Contact>(&mut tx, &actor, id, patch, ExtrasPatch::default()).unwrap_err();
 
     assert_eq!(err, DomainError::NotFound("Contact not found.".into()));
 }
@@ -216,10 +222,7 @@ fn update_of_a_missing_contact_is_not_found_and_writes_nothing() {
     "notes", Value::Null, Value::from("Wrote the first program"),
 )]
 #[case::custom_fields_replaced(
-    ContactChanges {
-        custom_fields: Patch::Set(BTreeMap::from([("tier".to_owned(), Value::from("gold"))])),
-        ..Default::default()
-    },
+    ContactChanges::default(),
     "custom_fields",
     Value::Map(BTreeMap::new()),
     Value::Map(BTreeMap::from([("tier".to_owned(), Value::from("gold"))])),
@@ -235,15 +238,23 @@ fn update_audits_the_changed_field_with_old_and_new_values(
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
     let updates = expect_update(&mut tx);
+    let extras = ExtrasPatch {
+        custom_fields: if field == "custom_fields" {
+            Patch::Set(BTreeMap::from([("tier".to_owned(), Value::from("gold"))]))
+        } else {
+            Patch::Absent
+        },
+        ..ExtrasPatch::default()
+    };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, patch, extras).unwrap();
 
     assert_eq!(change.events[0].event_type(), "contact.updated");
     assert_eq!(change.events[0].target_id, stored.id.to_string());
     assert_eq!(change.events[0].metadata, changes(vec![(field, old, new)]));
     assert_eq!(updates.all(), vec![change.value.clone()]);
-    assert!(change.value.updated_at > stored.updated_at);
-    assert_eq!(change.value.created_at, stored.created_at);
+    assert!(change.value.common.updated_at > stored.common.updated_at);
+    assert_eq!(change.value.common.created_at, stored.common.created_at);
 }
 
 #[test]
@@ -262,7 +273,7 @@ fn update_leaves_fields_sent_with_their_current_value_out_of_the_audit() {
         ..Default::default()
     };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap();
 
     assert_eq!(
         change.events[0].metadata,
@@ -270,7 +281,10 @@ fn update_leaves_fields_sent_with_their_current_value_out_of_the_audit() {
     );
     let expected = Contact {
         phone: Some("+1 555 0100".into()),
-        updated_at: change.value.updated_at,
+        common: Common {
+            updated_at: change.value.common.updated_at,
+            ..stored.common.clone()
+        },
         ..stored
     };
     assert_eq!(change.value, expected);
@@ -284,7 +298,6 @@ fn update_leaves_fields_sent_with_their_current_value_out_of_the_audit() {
     last_name: Patch::Set("Lovelace".into()),
     email: Patch::Set(email("ada@example.com")),
     phone: Patch::Null,
-    custom_fields: Patch::Set(BTreeMap::new()),
     ..Default::default()
 })]
 fn update_without_a_change_writes_nothing(#[case] patch: ContactChanges) {
@@ -292,8 +305,12 @@ fn update_without_a_change_writes_nothing(#[case] patch: ContactChanges) {
     let stored = stored_contact(actor.workspace_id);
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
+    let extras = ExtrasPatch {
+        tags: Patch::Set(Vec::new()),
+        custom_fields: Patch::Set(BTreeMap::new()),
+    };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, patch, extras).unwrap();
 
     assert_eq!(change.value, stored);
     assert!(change.events.is_empty(), "a write that changes nothing is not audited");
@@ -308,7 +325,7 @@ fn update_to_another_contacts_email_is_a_conflict_and_writes_nothing() {
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
     tx.contacts
-        .expect_contact_id_by_email()
+        .expect_id_by_unique()
         .withf(move |w, e| *w == ws && e == "grace@example.com")
         .times(1)
         .returning(move |_, _| Ok(Some(other)));
@@ -317,7 +334,7 @@ fn update_to_another_contacts_email_is_a_conflict_and_writes_nothing() {
         ..Default::default()
     };
 
-    let err = update_contact(&mut tx, &actor, stored.id, patch).unwrap_err();
+    let err = update::<Contact>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap_err();
 
     let DomainError::Conflict(message) = err else {
         panic!("expected Conflict, got {err:?}")
@@ -332,7 +349,7 @@ fn update_to_a_free_email_checks_it_once_and_saves_it() {
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
     tx.contacts
-        .expect_contact_id_by_email()
+        .expect_id_by_unique()
         .withf(|_, e| e == "grace@example.com")
         .times(1)
         .returning(|_, _| Ok(None));
@@ -342,7 +359,7 @@ fn update_to_a_free_email_checks_it_once_and_saves_it() {
         ..Default::default()
     };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap();
 
     let expected = changes(vec![(
         "email",
@@ -365,7 +382,7 @@ fn update_changing_only_the_email_case_does_not_look_for_a_conflict() {
         ..Default::default()
     };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap();
 
     let expected = changes(vec![(
         "email",
@@ -385,7 +402,7 @@ fn update_to_an_unknown_company_is_a_validation_error_and_writes_nothing() {
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
     tx.companies
-        .expect_company()
+        .expect_get()
         .withf(move |w, id| *w == ws && *id == company_id)
         .times(1)
         .returning(|_, _| Ok(None));
@@ -396,7 +413,7 @@ fn update_to_an_unknown_company_is_a_validation_error_and_writes_nothing() {
         ..Default::default()
     };
 
-    let err = update_contact(&mut tx, &actor, stored.id, patch).unwrap_err();
+    let err = update::<Contact>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap_err();
 
     let DomainError::Validation(fields) = err else {
         panic!("expected Validation, got {err:?}")
@@ -423,7 +440,7 @@ fn update_clearing_the_company_does_not_look_it_up() {
         ..Default::default()
     };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, patch, ExtrasPatch::default()).unwrap();
 
     let expected = changes(vec![("company_id", Value::from(company.id.to_string()), Value::Null)]);
     assert_eq!(change.events[0].metadata, expected);
@@ -434,10 +451,8 @@ fn update_clearing_the_company_does_not_look_it_up() {
 fn update_replaces_tags_with_the_workspace_spelling_sorted() {
     let actor = owner();
     let ws = actor.workspace_id;
-    let stored = Contact {
-        tags: tags(&["old"]),
-        ..stored_contact(ws)
-    };
+    let mut stored = stored_contact(ws);
+    stored.common.tags = tags(&["old"]);
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
     tx.tags
@@ -446,42 +461,40 @@ fn update_replaces_tags_with_the_workspace_spelling_sorted() {
         .times(1)
         .returning(|_, _, _| Ok(tags(&["VIP", "alpha"])));
     let updates = expect_update(&mut tx);
-    let patch = ContactChanges {
+    let extras = ExtrasPatch {
         tags: Patch::Set(tags(&["vip", "Alpha"])),
-        ..Default::default()
+        ..ExtrasPatch::default()
     };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, ContactChanges::default(), extras).unwrap();
 
-    assert_eq!(change.value.tags, tags(&["alpha", "VIP"]));
+    assert_eq!(change.value.common.tags, tags(&["alpha", "VIP"]));
     let expected = changes(vec![(
         "tags",
         Value::from(vec!["old".to_owned()]),
         Value::from(vec!["alpha".to_owned(), "VIP".to_owned()]),
     )]);
     assert_eq!(change.events[0].metadata, expected);
-    assert_eq!(updates.all()[0].tags, tags(&["alpha", "VIP"]));
+    assert_eq!(updates.all()[0].common.tags, tags(&["alpha", "VIP"]));
 }
 
 #[test]
 fn update_clearing_tags_does_not_touch_the_tag_repo() {
     let actor = owner();
-    let stored = Contact {
-        tags: tags(&["vip"]),
-        ..stored_contact(actor.workspace_id)
-    };
+    let mut stored = stored_contact(actor.workspace_id);
+    stored.common.tags = tags(&["vip"]);
     let mut tx = FakeTx::new();
     expect_stored(&mut tx, &stored);
     let updates = expect_update(&mut tx);
-    let patch = ContactChanges {
+    let extras = ExtrasPatch {
         tags: Patch::Set(Vec::new()),
-        ..Default::default()
+        ..ExtrasPatch::default()
     };
 
-    let change = update_contact(&mut tx, &actor, stored.id, patch).unwrap();
+    let change = update::<Contact>(&mut tx, &actor, stored.id, ContactChanges::default(), extras).unwrap();
 
-    assert!(change.value.tags.is_empty());
-    assert!(updates.all()[0].tags.is_empty());
+    assert!(change.value.common.tags.is_empty());
+    assert!(updates.all()[0].common.tags.is_empty());
 }
 
 // ---- delete ----
@@ -495,12 +508,12 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
     let id = ContactId::generate();
     let mut tx = FakeTx::new();
     tx.contacts
-        .expect_delete_contact()
+        .expect_delete()
         .withf(move |w, i| *w == ws && *i == id)
         .times(1)
         .returning(move |_, _| Ok(found));
 
-    let result = delete_contact(&mut tx, &actor, id);
+    let result = delete::<Contact>(&mut tx, &actor, id);
 
     if found {
         let audit = result.unwrap().events.remove(0);

@@ -1,0 +1,429 @@
+//! Records: contacts, companies and every later CRM resource with an id, a workspace, tags,
+//! custom fields, timestamps, search text, filtered lists and a per-field audit of each change.
+//!
+//! A resource describes itself once, as a [`Record`] (its fields, how a change applies, its
+//! references and its unique key); the use cases in [`service`] do the rest for every record
+//! alike: authorisation, not-found naming, tags, custom fields, timestamps, the update that
+//! changes nothing, and the audit event. Storage implements one port, [`RecordRepo`].
+
+pub mod service;
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use crate::error::{Errors, FieldError, Result};
+use crate::id::{TypedId, WorkspaceId};
+use crate::page::{Page, PageRequest, SortField};
+use crate::store::Tx;
+use crate::text::{TagName, check_custom_fields, fold, parse_tags, search_document, search_words};
+use crate::time::{Timestamp, parse_rfc3339};
+use crate::value::{Patch, Value};
+
+/// What every record has beside its own fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Common {
+    /// The workspace it belongs to.
+    pub workspace_id: WorkspaceId,
+    /// Tag names, in the workspace's spelling, sorted case-insensitively.
+    pub tags: Vec<TagName>,
+    /// Free-form custom fields.
+    pub custom_fields: BTreeMap<String, Value>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change of a stored value.
+    pub updated_at: Timestamp,
+}
+
+/// The checked `tags` and `custom_fields` of a create body.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extras {
+    /// Tags as sent (made canonical by the use case).
+    pub tags: Vec<TagName>,
+    /// Custom fields.
+    pub custom_fields: BTreeMap<String, Value>,
+}
+
+impl Extras {
+    /// Checks both fields, reporting every bad one.
+    pub fn parse(
+        tags: Option<Vec<String>>,
+        custom_fields: Option<BTreeMap<String, Value>>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut e = Errors::new();
+        let tags = e.take(parse_tags("tags", tags.unwrap_or_default()));
+        let custom_fields = e.take(check_custom_fields("custom_fields", custom_fields.unwrap_or_default()));
+        e.finish()?;
+        Ok(Self {
+            tags: tags.unwrap_or_default(),
+            custom_fields: custom_fields.unwrap_or_default(),
+        })
+    }
+}
+
+/// The checked `tags` and `custom_fields` of a PATCH body: each replaces the whole value when
+/// sent; `null` clears it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExtrasPatch {
+    /// New tags.
+    pub tags: Patch<Vec<TagName>>,
+    /// New custom fields.
+    pub custom_fields: Patch<BTreeMap<String, Value>>,
+}
+
+impl ExtrasPatch {
+    /// Checks both fields, reporting every bad one.
+    pub fn parse(
+        tags: Patch<Vec<String>>,
+        custom_fields: Patch<BTreeMap<String, Value>>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut e = Errors::new();
+        let tags = match tags {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Set(Vec::new()),
+            Patch::Set(t) => e.take(parse_tags("tags", t)).map_or(Patch::Absent, Patch::Set),
+        };
+        let custom_fields = match custom_fields {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Set(BTreeMap::new()),
+            Patch::Set(m) => e
+                .take(check_custom_fields("custom_fields", m))
+                .map_or(Patch::Absent, Patch::Set),
+        };
+        e.finish()?;
+        Ok(Self { tags, custom_fields })
+    }
+}
+
+/// Joins the errors of a record's own fields and of its extras, own fields first.
+pub fn both<A, B>(
+    own: Result<A, Vec<FieldError>>,
+    extras: Result<B, Vec<FieldError>>,
+) -> Result<(A, B), Vec<FieldError>> {
+    match (own, extras) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(mut a), Err(b)) => {
+            a.extend(b);
+            Err(a)
+        }
+        (Err(a), Ok(_)) | (Ok(_), Err(a)) => Err(a),
+    }
+}
+
+/// The time window of a sync: `created_after`, `created_before`, `updated_after`,
+/// `updated_before`, each inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    /// `created_at >=`.
+    pub created_after: Option<Timestamp>,
+    /// `created_at <=`.
+    pub created_before: Option<Timestamp>,
+    /// `updated_at >=`.
+    pub updated_after: Option<Timestamp>,
+    /// `updated_at <=`.
+    pub updated_before: Option<Timestamp>,
+}
+
+impl Window {
+    /// The query parameters, in this order.
+    pub const PARAMS: [&'static str; 4] = ["created_after", "created_before", "updated_after", "updated_before"];
+
+    /// Parses the four parameters (RFC 3339), reporting every bad one.
+    pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, Vec<FieldError>> {
+        let mut e = Errors::new();
+        let mut read = |name: &str| {
+            get(name).and_then(|raw| {
+                e.check(
+                    parse_rfc3339(raw)
+                        .ok_or_else(|| FieldError::new(name, "must be an RFC 3339 date-time (2026-01-31T09:30:00Z)")),
+                )
+            })
+        };
+        let window = Self {
+            created_after: read(Self::PARAMS[0]),
+            created_before: read(Self::PARAMS[1]),
+            updated_after: read(Self::PARAMS[2]),
+            updated_before: read(Self::PARAMS[3]),
+        };
+        e.finish()?;
+        Ok(window)
+    }
+
+    /// Whether it keeps every record.
+    pub fn is_open(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A list's query: the filters every record list has, and the resource's own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFilter<F> {
+    /// `q`: full-text words, each must match as a prefix.
+    pub words: Vec<String>,
+    /// `tag`: only records carrying it (folded: [`crate::text::fold`]).
+    pub tag: Option<String>,
+    /// The sync window.
+    pub window: Window,
+    /// The resource's own filters.
+    pub own: F,
+}
+
+impl<F: Default + PartialEq> ListFilter<F> {
+    /// The filter of a list's raw `q`, `tag` and window values, around the resource's own.
+    pub fn new(q: Option<&str>, tag: Option<&str>, window: Window, own: F) -> Self {
+        Self {
+            words: q.map(search_words).unwrap_or_default(),
+            tag: tag.map(|t| fold(t.trim())),
+            window,
+            own,
+        }
+    }
+
+    /// Whether it keeps every record of the workspace (a list's total is then the stored one).
+    pub fn keeps_all(&self) -> bool {
+        self.words.is_empty() && self.tag.is_none() && self.window.is_open() && self.own == F::default()
+    }
+}
+
+/// The text a record is found by, in the columns the search tiers use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchText {
+    /// Name fields (first and last name, company or deal name).
+    pub names: String,
+    /// Exact keys (email, domain), case-folded.
+    pub keys: String,
+    /// Every other searchable field.
+    pub other: String,
+}
+
+impl SearchText {
+    /// The search text of the given fields: every word, folded, separated by spaces.
+    pub fn of<'a>(
+        names: impl IntoIterator<Item = Option<&'a str>>,
+        keys: impl IntoIterator<Item = Option<&'a str>>,
+        other: impl IntoIterator<Item = Option<&'a str>>,
+    ) -> Self {
+        Self {
+            names: search_document(names),
+            keys: search_document(keys),
+            other: search_document(other),
+        }
+    }
+}
+
+/// A value that must stay unique in its workspace (a contact's email, a company's domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// The field it is in.
+    pub field: &'static str,
+    /// The value as the record shows it.
+    pub shown: String,
+    /// The value as it is compared (folded).
+    pub key: String,
+}
+
+/// A record resource, described once: the machinery of [`service`] and the storage and HTTP
+/// layers do the rest.
+pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
+    /// Its id type.
+    type Id: TypedId;
+    /// Its own fields of a create, checked.
+    type New: Debug + Send + 'static;
+    /// Its own fields of a PATCH, checked: only the fields sent.
+    type Changes: Debug + Send + 'static;
+    /// Its own list filters (its default keeps every record).
+    type Filter: Debug + Default + PartialEq + Clone + Send + Sync + 'static;
+    /// Its sort allow-list.
+    type Sort: SortField + Debug + PartialEq + Send + Sync + 'static;
+    /// Singular name: the audit target type (`contact`).
+    const KIND: &'static str;
+    /// The name a person reads (`Contact`): "Contact not found."
+    const NAME: &'static str;
+
+    /// Its id.
+    fn id(&self) -> Self::Id;
+    /// Its common fields.
+    fn common(&self) -> &Common;
+    /// Its common fields, to change.
+    fn common_mut(&mut self) -> &mut Common;
+    /// A new record from checked input.
+    fn build(id: Self::Id, common: Common, new: Self::New) -> Self;
+    /// Applies a PATCH's own fields, recording each value that changes (server-kept ones too).
+    fn apply(&mut self, changes: Self::Changes, diff: &mut Diff);
+    /// The value that must be unique in the workspace, if any.
+    fn unique(&self) -> Option<UniqueKey> {
+        None
+    }
+    /// Checks its references (a 400 naming the field), against the stored record it replaces.
+    fn check(&self, _tx: &mut dyn Tx, _before: Option<&Self>) -> Result<()> {
+        Ok(())
+    }
+    /// The text it is found by.
+    fn search(&self) -> SearchText;
+    /// Its repository in a unit of work.
+    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self>;
+}
+
+/// Storage of one record resource. Tags are stored with the record (their spellings already
+/// canonical), and so is its search text.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait RecordRepo<R: Record> {
+    /// Stores a new record.
+    fn insert(&mut self, record: &R) -> Result<()>;
+    /// Replaces a stored record's fields and tags. MUST return `NotFound` when it is gone.
+    fn update(&mut self, record: &R) -> Result<()>;
+    /// Deletes a record with its tags and search text; `false` when it is not in the workspace.
+    fn delete(&mut self, workspace_id: WorkspaceId, id: R::Id) -> Result<bool>;
+    /// The record with this id in the workspace, if any.
+    fn get(&mut self, workspace_id: WorkspaceId, id: R::Id) -> Result<Option<R>>;
+    /// The id of the record whose [`UniqueKey::key`] is `key`, if any.
+    fn id_by_unique(&mut self, workspace_id: WorkspaceId, key: &str) -> Result<Option<R::Id>>;
+    /// A page of the workspace's records matching `filter`, with the exact total.
+    fn list(
+        &mut self,
+        workspace_id: WorkspaceId,
+        filter: &ListFilter<R::Filter>,
+        page: &PageRequest<R::Sort>,
+    ) -> Result<Page<R>>;
+}
+
+/// How a value appears in an audit entry's `changes`.
+pub trait Audited {
+    /// The value as the entry shows it.
+    fn audited(&self) -> Value;
+}
+
+impl Audited for String {
+    fn audited(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+
+impl<T: Audited> Audited for Option<T> {
+    fn audited(&self) -> Value {
+        self.as_ref().map_or(Value::Null, Audited::audited)
+    }
+}
+
+impl Audited for Vec<TagName> {
+    fn audited(&self) -> Value {
+        Value::List(self.iter().map(|t| Value::String(t.as_str().to_owned())).collect())
+    }
+}
+
+impl Audited for BTreeMap<String, Value> {
+    fn audited(&self) -> Value {
+        Value::Map(self.clone())
+    }
+}
+
+/// Implements [`Audited`] for types shown by their `Display` or `as_str`.
+#[macro_export]
+macro_rules! audited_as_str {
+    ($($t:ty),*) => {$(
+        impl $crate::record::Audited for $t {
+            fn audited(&self) -> $crate::value::Value {
+                $crate::value::Value::String(self.as_str().to_owned())
+            }
+        }
+    )*};
+}
+
+/// Implements [`Audited`] for ids (shown as TypeIDs).
+macro_rules! audited_display {
+    ($($t:ty),*) => {$(
+        impl Audited for $t {
+            fn audited(&self) -> Value {
+                Value::String(self.to_string())
+            }
+        }
+    )*};
+}
+
+audited_display!(crate::id::ContactId, crate::id::CompanyId);
+audited_as_str!(crate::text::EmailAddress, crate::text::HttpUrl);
+
+/// The fields an update changed, each with its old and new value.
+#[derive(Debug, Default)]
+pub struct Diff {
+    changes: Vec<(&'static str, Value, Value)>,
+}
+
+impl Diff {
+    /// Sets a field to `new` when given, recording it if the value changes.
+    pub fn set<T: Audited + PartialEq>(&mut self, field: &'static str, slot: &mut T, new: Option<T>) {
+        if let Some(new) = new
+            && *slot != new
+        {
+            self.changes.push((field, slot.audited(), new.audited()));
+            *slot = new;
+        }
+    }
+
+    /// Applies a PATCH of an optional field (absent, `null` or a value).
+    pub fn patch<T: Audited + PartialEq>(&mut self, field: &'static str, slot: &mut Option<T>, patch: Patch<T>) {
+        match patch {
+            Patch::Absent => {}
+            Patch::Null => self.set(field, slot, Some(None)),
+            Patch::Set(v) => self.set(field, slot, Some(Some(v))),
+        }
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Whether `field` changed.
+    pub fn changed(&self, field: &str) -> bool {
+        self.changes.iter().any(|(f, _, _)| *f == field)
+    }
+
+    /// The changes, for an audit event.
+    pub fn into_changes(self) -> Vec<(&'static str, Value, Value)> {
+        self.changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diff_records_only_values_that_change() {
+        let mut d = Diff::default();
+        let mut name = "Ann".to_owned();
+        let mut title: Option<String> = Some("CTO".into());
+        d.set("name", &mut name, Some("Ann".into()));
+        d.set("name", &mut name, None);
+        d.patch("title", &mut title, Patch::Absent);
+        assert!(d.is_empty());
+        d.patch("title", &mut title, Patch::Null);
+        assert_eq!(title, None);
+        assert_eq!(d.into_changes(), vec![("title", Value::from("CTO"), Value::Null)]);
+    }
+
+    #[test]
+    fn a_window_reports_every_bad_bound_and_is_inclusive_data() {
+        let raw = |n: &str| match n {
+            "created_after" => Some("yesterday"),
+            "updated_before" => Some("2026-01-01"),
+            "created_before" => Some("2026-01-31T09:30:00Z"),
+            _ => None,
+        };
+        let err = Window::parse(raw).unwrap_err();
+        let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["created_after", "updated_before"]);
+        let ok = Window::parse(|n| (n == "created_before").then_some("2026-01-31T09:30:00Z")).unwrap();
+        assert!(ok.created_before.is_some() && !ok.is_open());
+        assert!(Window::default().is_open());
+    }
+
+    #[test]
+    fn own_and_extra_errors_are_reported_together_own_first() {
+        let own: Result<(), _> = Err(vec![FieldError::new("name", "is required")]);
+        let extras = Extras::parse(Some(vec!["".into()]), None).map(|_| ());
+        let err = both(own, extras).unwrap_err();
+        let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "tags[0]"]);
+    }
+}

@@ -1,0 +1,122 @@
+//! The use cases every record resource shares, written once.
+
+use crate::actor::{Actor, Permission};
+use crate::audit::AuditEvent;
+use crate::error::{DomainError, Result};
+use crate::id::TypedId;
+use crate::page::{Page, PageRequest};
+use crate::record::{Common, Diff, Extras, ExtrasPatch, ListFilter, Record};
+use crate::store::{Change, Tx};
+use crate::tag::service::canonical_tags;
+use crate::time::now;
+use crate::value::Patch;
+
+/// "Contact not found.": the same answer for a record that never existed and for one of
+/// another workspace.
+pub fn not_found<R: Record>() -> DomainError {
+    DomainError::NotFound(format!("{} not found.", R::NAME))
+}
+
+/// Refuses a record whose unique key another record of the workspace holds (409 naming it).
+/// Not looked up when the key is the one `before` already had.
+fn check_unique<R: Record>(tx: &mut dyn Tx, record: &R, before: Option<&R>) -> Result<()> {
+    let Some(unique) = record.unique() else {
+        return Ok(());
+    };
+    if before.and_then(Record::unique).is_some_and(|b| b.key == unique.key) {
+        return Ok(());
+    }
+    match R::repo(tx).id_by_unique(record.common().workspace_id, &unique.key)? {
+        Some(existing) if existing != record.id() => Err(DomainError::Conflict(format!(
+            "A {} with {} {} already exists ({existing}).",
+            R::KIND,
+            unique.field,
+            unique.shown
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Creates a record. References are checked first (400 naming the field), then the unique key
+/// (409 naming the record holding it); tags take the workspace's spelling.
+pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, new: R::New, extras: Extras) -> Result<Change<R>> {
+    actor.authorize(Permission::Write)?;
+    let ws = actor.workspace_id;
+    let at = now();
+    let common = Common {
+        workspace_id: ws,
+        tags: Vec::new(),
+        custom_fields: extras.custom_fields,
+        created_at: at,
+        updated_at: at,
+    };
+    let mut record = R::build(R::Id::generate(), common, new);
+    record.check(tx, None)?;
+    check_unique(tx, &record, None)?;
+    record.common_mut().tags = canonical_tags(tx, ws, &extras.tags, at)?;
+    R::repo(tx).insert(&record)?;
+    let event = AuditEvent::new(R::KIND, "created", record.id());
+    Ok(Change::new(record, event))
+}
+
+/// One record of the caller's workspace.
+pub fn get<R: Record>(tx: &mut dyn Tx, actor: &Actor, id: R::Id) -> Result<R> {
+    actor.authorize(Permission::Read)?;
+    R::repo(tx).get(actor.workspace_id, id)?.ok_or_else(not_found::<R>)
+}
+
+/// A page of the caller's records.
+pub fn list<R: Record>(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    filter: &ListFilter<R::Filter>,
+    page: &PageRequest<R::Sort>,
+) -> Result<Page<R>> {
+    actor.authorize(Permission::Read)?;
+    R::repo(tx).list(actor.workspace_id, filter, page)
+}
+
+/// Changes the fields sent. The audit entry lists each changed field's old and new value; a
+/// PATCH that changes no stored value writes nothing, keeps `updated_at` and audits nothing.
+pub fn update<R: Record>(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: R::Id,
+    changes: R::Changes,
+    extras: ExtrasPatch,
+) -> Result<Change<R>> {
+    actor.authorize(Permission::Write)?;
+    let ws = actor.workspace_id;
+    let old = R::repo(tx).get(ws, id)?.ok_or_else(not_found::<R>)?;
+    let mut new = old.clone();
+    let mut diff = Diff::default();
+    new.apply(changes, &mut diff);
+    if let Patch::Set(fields) = extras.custom_fields {
+        diff.set("custom_fields", &mut new.common_mut().custom_fields, Some(fields));
+    }
+    new.check(tx, Some(&old))?;
+    check_unique(tx, &new, Some(&old))?;
+    let at = now();
+    if let Patch::Set(tags) = extras.tags {
+        let tags = canonical_tags(tx, ws, &tags, at)?;
+        diff.set("tags", &mut new.common_mut().tags, Some(tags));
+    }
+    if diff.is_empty() {
+        return Ok(Change::unchanged(old));
+    }
+    new.common_mut().updated_at = at;
+    R::repo(tx).update(&new)?;
+    Ok(Change::new(new, AuditEvent::updated(R::KIND, id, diff.into_changes())))
+}
+
+/// Deletes a record with its tags and search text.
+pub fn delete<R: Record>(tx: &mut dyn Tx, actor: &Actor, id: R::Id) -> Result<Change<()>> {
+    actor.authorize(Permission::Write)?;
+    if !R::repo(tx).delete(actor.workspace_id, id)? {
+        return Err(not_found::<R>());
+    }
+    Ok(Change::new((), AuditEvent::new(R::KIND, "deleted", id)))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,381 @@
+//! The storage of every record resource, written once: one blanket [`RecordRepo`] over the
+//! small per-table query atoms of [`Stored`], which [`record_table!`] writes for a table.
+//!
+//! The algorithm lives here (stored totals for unfiltered lists, pages past the end answered
+//! without a query, the deferred join for later pages, tags folded in, the search index kept in
+//! step, errors mapped); a table supplies its row type, its own filters and its sort columns.
+
+use diesel::prelude::*;
+use moss_domain::Result;
+use moss_domain::id::{TypedId, WorkspaceId};
+use moss_domain::page::{Page, PageRequest};
+use moss_domain::record::service::not_found;
+use moss_domain::record::{ListFilter, Record, RecordRepo, SearchText};
+use moss_domain::text::TagName;
+
+use super::tag::{add_record_tags, clear_record_tags, set_record_tags, tags_of, with_joined_tags};
+use super::{count, limits, stored_total};
+use crate::connection::MossConnection;
+use crate::error;
+use crate::schema::search_documents;
+use crate::store::DieselTx;
+
+/// Every table of a record resource, by the `record_totals.resource` name its triggers use.
+/// The schema test checks each has its totals triggers on both backends.
+pub const RECORD_TABLES: &[&str] = &["contacts", "companies"];
+
+/// What a record's table supplies: its row and monomorphic queries ([`record_table!`]).
+pub(crate) trait Stored: Record {
+    /// The row as diesel reads and writes it.
+    type Row: Send;
+    /// The table, as `record_totals` names it.
+    const TABLE: &'static str;
+    /// The row of a record.
+    fn to_row(&self) -> Self::Row;
+    /// The record of a row and its tags.
+    fn from_row(row: Self::Row, tags: Vec<TagName>) -> Result<Self>;
+    /// A row's id.
+    fn row_id(row: &Self::Row) -> &str;
+    /// `INSERT`.
+    fn insert_row(c: &mut MossConnection, row: &Self::Row) -> QueryResult<usize>;
+    /// `UPDATE` of the row with its id in its workspace.
+    fn update_row(c: &mut MossConnection, row: &Self::Row) -> QueryResult<usize>;
+    /// `DELETE`.
+    fn delete_row(c: &mut MossConnection, ws: &str, id: &str) -> QueryResult<usize>;
+    /// The row once per tag it carries (or once with no tag): one round trip for a read.
+    fn row_with_tags(c: &mut MossConnection, ws: &str, id: &str) -> QueryResult<Vec<(Self::Row, Option<String>)>>;
+    /// The id of the row holding the unique key.
+    fn unique_id(c: &mut MossConnection, ws: &str, key: &str) -> QueryResult<Option<String>>;
+    /// The number of rows matching.
+    fn count(c: &mut MossConnection, ws: &str, f: &ListFilter<Self::Filter>) -> QueryResult<i64>;
+    /// The first page's rows.
+    fn first_rows(
+        c: &mut MossConnection,
+        ws: &str,
+        f: &ListFilter<Self::Filter>,
+        p: &PageRequest<Self::Sort>,
+        limit: i64,
+    ) -> QueryResult<Vec<Self::Row>>;
+    /// A later page's ids (the OFFSET skipped on the sort's index, reading ids only).
+    fn page_ids(
+        c: &mut MossConnection,
+        ws: &str,
+        f: &ListFilter<Self::Filter>,
+        p: &PageRequest<Self::Sort>,
+        limit: i64,
+        offset: i64,
+    ) -> QueryResult<Vec<String>>;
+    /// The rows of these ids, in the page's order.
+    fn rows_by_ids(
+        c: &mut MossConnection,
+        ws: &str,
+        ids: &[String],
+        p: &PageRequest<Self::Sort>,
+    ) -> QueryResult<Vec<Self::Row>>;
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = search_documents)]
+struct SearchRow<'a> {
+    record_id: &'a str,
+    workspace_id: &'a str,
+    kind: &'a str,
+    names: &'a str,
+    keys: &'a str,
+    other: &'a str,
+}
+
+/// Writes a record's entry in the search index (insert for a new record; an update inserts the
+/// entry of a record written without one, by SQL outside the application).
+pub(crate) fn write_search(
+    c: &mut MossConnection,
+    ws: &str,
+    id: &str,
+    kind: &str,
+    text: &SearchText,
+    new: bool,
+) -> Result<()> {
+    let row = SearchRow {
+        record_id: id,
+        workspace_id: ws,
+        kind,
+        names: &text.names,
+        keys: &text.keys,
+        other: &text.other,
+    };
+    let updated = if new {
+        0
+    } else {
+        diesel::update(search_documents::table.filter(search_documents::record_id.eq(id)))
+            .set(&row)
+            .execute(c)
+            .map_err(error::db)?
+    };
+    if updated == 0 {
+        diesel::insert_into(search_documents::table)
+            .values(&row)
+            .execute(c)
+            .map_err(error::db)?;
+    }
+    Ok(())
+}
+
+/// The SQL condition "`<table>.id` is a record of `kind` whose search text has every word as a
+/// prefix", on the connection's backend: the SQL up to the bound query, and the query, which
+/// the caller binds and closes with `))`. Words are letters and digits only.
+pub(crate) fn matches_words(c: &MossConnection, table: &str, kind: &str, words: &[String]) -> (String, String) {
+    match c {
+        MossConnection::Pg(_) => (
+            format!(
+                "{table}.id IN (SELECT record_id FROM search_documents WHERE kind = '{kind}' \
+                 AND search @@ to_tsquery('simple', "
+            ),
+            // `'w1':* & 'w2':*`: every word as a prefix.
+            words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & "),
+        ),
+        MossConnection::Sqlite(_) => (
+            format!(
+                "{table}.id IN (SELECT record_id FROM search_documents WHERE kind = '{kind}' \
+                 AND seq IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+            ),
+            // `"w1"* "w2"*`: every word as a prefix (FTS5's implicit AND).
+            words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
+        ),
+    }
+}
+
+impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
+    fn insert(&mut self, r: &R) -> Result<()> {
+        let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
+        R::insert_row(self.conn, &r.to_row()).map_err(error::db)?;
+        write_search(self.conn, &ws, &id, R::KIND, &r.search(), true)?;
+        add_record_tags(self.conn, &ws, &id, &r.common().tags)
+    }
+
+    fn update(&mut self, r: &R) -> Result<()> {
+        let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
+        if R::update_row(self.conn, &r.to_row()).map_err(error::db)? == 0 {
+            return Err(not_found::<R>());
+        }
+        write_search(self.conn, &ws, &id, R::KIND, &r.search(), false)?;
+        set_record_tags(self.conn, &ws, &id, &r.common().tags)
+    }
+
+    fn delete(&mut self, ws: WorkspaceId, id: R::Id) -> Result<bool> {
+        let id = id.to_string();
+        let n = R::delete_row(self.conn, &ws.to_string(), &id).map_err(error::db)?;
+        if n > 0 {
+            clear_record_tags(self.conn, &id)?;
+            diesel::delete(search_documents::table.filter(search_documents::record_id.eq(&id)))
+                .execute(self.conn)
+                .map_err(error::db)?;
+        }
+        Ok(n > 0)
+    }
+
+    fn get(&mut self, ws: WorkspaceId, id: R::Id) -> Result<Option<R>> {
+        let rows = R::row_with_tags(self.conn, &ws.to_string(), &id.to_string()).map_err(error::db)?;
+        with_joined_tags(rows)
+            .map(|(row, names)| R::from_row(row, names))
+            .transpose()
+    }
+
+    fn id_by_unique(&mut self, ws: WorkspaceId, key: &str) -> Result<Option<R::Id>> {
+        R::unique_id(self.conn, &ws.to_string(), key)
+            .map_err(error::db)?
+            .map(|id| R::Id::from_typeid(&id).ok_or_else(|| error::corrupt(R::KIND, &id)))
+            .transpose()
+    }
+
+    fn list(&mut self, ws: WorkspaceId, f: &ListFilter<R::Filter>, page: &PageRequest<R::Sort>) -> Result<Page<R>> {
+        let ws = ws.to_string();
+        let total = if f.keeps_all() {
+            stored_total(self.conn, &ws, R::TABLE)?
+        } else {
+            count(R::count(self.conn, &ws, f).map_err(error::db)?)
+        };
+        let (limit, offset) = limits(page);
+        let rows = if u64::try_from(offset).unwrap_or(u64::MAX) >= total {
+            Vec::new()
+        } else if offset == 0 {
+            R::first_rows(self.conn, &ws, f, page, limit).map_err(error::db)?
+        } else {
+            let ids = R::page_ids(self.conn, &ws, f, page, limit, offset).map_err(error::db)?;
+            R::rows_by_ids(self.conn, &ws, &ids, page).map_err(error::db)?
+        };
+        let ids: Vec<String> = rows.iter().map(|r| R::row_id(r).to_owned()).collect();
+        let mut tags = tags_of(self.conn, &ws, &ids)?;
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let t = tags.remove(R::row_id(&row)).unwrap_or_default();
+                R::from_row(row, t)
+            })
+            .collect::<Result<Vec<R>>>()?;
+        Ok(Page { items, total })
+    }
+}
+
+/// Writes `impl Stored` for a record whose table has `id`, `workspace_id`, `created_at` and
+/// `updated_at` columns and a row type with `from_domain` / `into_domain`. The module provides
+/// `own_filter(q, &Filter) -> Boxed` and `ordered(q, &PageRequest<Sort>) -> Boxed`, where
+/// `Boxed<'a>` is the table's boxed query; `unique` names the column of the unique key, or
+/// `none`.
+macro_rules! record_table {
+    (record: $record:ty, row: $row:ty, table: $table:ident, unique: $unique:tt) => {
+        /// The records of `ws` matching every filter, unordered.
+        fn filtered<'a>(
+            c: &MossConnection,
+            ws: &'a str,
+            f: &'a moss_domain::record::ListFilter<<$record as moss_domain::record::Record>::Filter>,
+        ) -> Boxed<'a> {
+            use crate::repo::naive;
+            use crate::schema::record_tags;
+            let mut q = $table::table.filter($table::workspace_id.eq(ws)).into_boxed();
+            if let Some(tag) = &f.tag {
+                let tagged = record_tags::table
+                    .filter(record_tags::workspace_id.eq(ws))
+                    .filter(record_tags::name_lower.eq(tag))
+                    .select(record_tags::record_id);
+                q = q.filter($table::id.eq_any(tagged));
+            }
+            if !f.words.is_empty() {
+                let (head, query) = crate::repo::record::matches_words(
+                    c,
+                    stringify!($table),
+                    <$record as moss_domain::record::Record>::KIND,
+                    &f.words,
+                );
+                q = q.filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(&head)
+                        .bind::<diesel::sql_types::Text, _>(query)
+                        .sql("))"),
+                );
+            }
+            let w = &f.window;
+            if let Some(t) = &w.created_after {
+                q = q.filter($table::created_at.ge(naive(t)));
+            }
+            if let Some(t) = &w.created_before {
+                q = q.filter($table::created_at.le(naive(t)));
+            }
+            if let Some(t) = &w.updated_after {
+                q = q.filter($table::updated_at.ge(naive(t)));
+            }
+            if let Some(t) = &w.updated_before {
+                q = q.filter($table::updated_at.le(naive(t)));
+            }
+            own_filter(q, &f.own)
+        }
+
+        impl crate::repo::record::Stored for $record {
+            type Row = $row;
+            const TABLE: &'static str = stringify!($table);
+
+            fn to_row(&self) -> $row {
+                <$row>::from_domain(self)
+            }
+            fn from_row(row: $row, tags: Vec<moss_domain::text::TagName>) -> moss_domain::Result<Self> {
+                row.into_domain(tags)
+            }
+            fn row_id(row: &$row) -> &str {
+                &row.id
+            }
+            fn insert_row(c: &mut MossConnection, row: &$row) -> QueryResult<usize> {
+                diesel::insert_into($table::table).values(row).execute(c)
+            }
+            fn update_row(c: &mut MossConnection, row: &$row) -> QueryResult<usize> {
+                diesel::update(
+                    $table::table
+                        .filter($table::workspace_id.eq(&row.workspace_id))
+                        .filter($table::id.eq(&row.id)),
+                )
+                .set(row)
+                .execute(c)
+            }
+            fn delete_row(c: &mut MossConnection, ws: &str, id: &str) -> QueryResult<usize> {
+                diesel::delete($table::table.filter($table::workspace_id.eq(ws)).filter($table::id.eq(id))).execute(c)
+            }
+            fn row_with_tags(c: &mut MossConnection, ws: &str, id: &str) -> QueryResult<Vec<($row, Option<String>)>> {
+                use crate::schema::{record_tags, tags};
+                $table::table
+                    .left_join(
+                        record_tags::table.on(record_tags::workspace_id
+                            .eq($table::workspace_id)
+                            .and(record_tags::record_id.eq($table::id))),
+                    )
+                    .left_join(
+                        tags::table.on(tags::workspace_id
+                            .eq(record_tags::workspace_id)
+                            .and(tags::name_lower.eq(record_tags::name_lower))),
+                    )
+                    .filter($table::workspace_id.eq(ws))
+                    .filter($table::id.eq(id))
+                    .select((<$row>::as_select(), tags::name.nullable()))
+                    .load(c)
+            }
+            record_table!(@unique $table, $unique);
+            fn count(
+                c: &mut MossConnection,
+                ws: &str,
+                f: &moss_domain::record::ListFilter<Self::Filter>,
+            ) -> QueryResult<i64> {
+                filtered(c, ws, f).count().get_result(c)
+            }
+            fn first_rows(
+                c: &mut MossConnection,
+                ws: &str,
+                f: &moss_domain::record::ListFilter<Self::Filter>,
+                p: &moss_domain::PageRequest<Self::Sort>,
+                limit: i64,
+            ) -> QueryResult<Vec<$row>> {
+                ordered(filtered(c, ws, f), p)
+                    .select(<$row>::as_select())
+                    .limit(limit)
+                    .load(c)
+            }
+            fn page_ids(
+                c: &mut MossConnection,
+                ws: &str,
+                f: &moss_domain::record::ListFilter<Self::Filter>,
+                p: &moss_domain::PageRequest<Self::Sort>,
+                limit: i64,
+                offset: i64,
+            ) -> QueryResult<Vec<String>> {
+                ordered(filtered(c, ws, f), p)
+                    .select($table::id)
+                    .limit(limit)
+                    .offset(offset)
+                    .load(c)
+            }
+            fn rows_by_ids(
+                c: &mut MossConnection,
+                ws: &str,
+                ids: &[String],
+                p: &moss_domain::PageRequest<Self::Sort>,
+            ) -> QueryResult<Vec<$row>> {
+                let q: Boxed<'_> = $table::table
+                    .filter($table::workspace_id.eq(ws))
+                    .filter($table::id.eq_any(ids))
+                    .into_boxed();
+                ordered(q, p).select(<$row>::as_select()).load(c)
+            }
+        }
+    };
+    (@unique $table:ident, none) => {
+        fn unique_id(_: &mut MossConnection, _: &str, _: &str) -> QueryResult<Option<String>> {
+            Ok(None)
+        }
+    };
+    (@unique $table:ident, $column:ident) => {
+        fn unique_id(c: &mut MossConnection, ws: &str, key: &str) -> QueryResult<Option<String>> {
+            $table::table
+                .filter($table::workspace_id.eq(ws))
+                .filter($table::$column.eq(key))
+                .select($table::id)
+                .first::<String>(c)
+                .optional()
+        }
+    };
+}
+pub(crate) use record_table;
