@@ -133,6 +133,10 @@ typed_id!(
     CompanyId, "cmp"
 );
 typed_id!(
+    /// Id of a deal (`deal_`).
+    DealId, "deal"
+);
+typed_id!(
     /// Id of an audit entry (`aud_`).
     AuditId, "aud"
 );

@@ -12,6 +12,7 @@ pub mod actor;
 pub mod audit;
 pub mod company;
 pub mod contact;
+pub mod deal;
 pub mod error;
 pub mod id;
 pub mod idempotency;

@@ -8,6 +8,8 @@ use crate::actor::Actor;
 use crate::audit::{AuditEntry, AuditEvent, AuditRepo};
 use crate::company::Company;
 use crate::contact::Contact;
+use crate::deal::Deal;
+use crate::deal::ports::DealRepo;
 use crate::error::{DomainError, Result};
 use crate::idempotency::{Claim, ClaimOutcome, IdempotencyRepo, Rendered, StoredResponse};
 use crate::key::ports::KeyRepo;
@@ -35,6 +37,10 @@ pub trait Tx {
     fn contacts(&mut self) -> &mut dyn RecordRepo<Contact>;
     /// Companies.
     fn companies(&mut self) -> &mut dyn RecordRepo<Company>;
+    /// Deals.
+    fn deals(&mut self) -> &mut dyn RecordRepo<Deal>;
+    /// Deals' stage history, contact links and pipeline.
+    fn deal_extras(&mut self) -> &mut dyn DealRepo;
     /// Tags.
     fn tags(&mut self) -> &mut dyn TagRepo;
     /// The audit log (append only).
@@ -305,6 +311,10 @@ mod tests {
         let actor = owner();
         let id = ContactId::generate();
         let mut tx = FakeTx::new();
+        tx.deal_extras
+            .expect_remove_contact_links()
+            .times(1)
+            .returning(|_, _| Ok(Vec::new()));
         tx.contacts.expect_delete().times(1).returning(|_, _| Ok(true));
         tx.audit
             .expect_insert_audit()

@@ -13,6 +13,8 @@ use crate::actor::{Actor, ActorKind, Role, Scope};
 use crate::audit::{AuditRepo, MockAuditRepo};
 use crate::company::model::{Company, Domain, NewCompany};
 use crate::contact::model::{Contact, NewContact};
+use crate::deal::Deal;
+use crate::deal::ports::{DealRepo, MockDealRepo};
 use crate::error::Result;
 use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
 use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
@@ -37,6 +39,10 @@ pub struct FakeTx {
     pub contacts: MockRecordRepo<Contact>,
     /// Companies.
     pub companies: MockRecordRepo<Company>,
+    /// Deals.
+    pub deals: MockRecordRepo<Deal>,
+    /// Deals' extras.
+    pub deal_extras: MockDealRepo,
     /// Tags.
     pub tags: MockTagRepo,
     /// The audit log.
@@ -66,6 +72,12 @@ impl Tx for FakeTx {
     }
     fn companies(&mut self) -> &mut dyn RecordRepo<Company> {
         &mut self.companies
+    }
+    fn deals(&mut self) -> &mut dyn RecordRepo<Deal> {
+        &mut self.deals
+    }
+    fn deal_extras(&mut self) -> &mut dyn DealRepo {
+        &mut self.deal_extras
     }
     fn tags(&mut self) -> &mut dyn TagRepo {
         &mut self.tags

@@ -5,6 +5,8 @@
 use moss_domain::audit::AuditEntry;
 use moss_domain::company::{Company, CompanyInput, CompanyPatch};
 use moss_domain::contact::{Contact, ContactInput, ContactPatch};
+use moss_domain::deal::ports::DealContact;
+use moss_domain::deal::{Deal, DealInput, DealPatch};
 use moss_domain::key::ApiKey;
 use moss_domain::tag::TagCount;
 use moss_domain::text::TagName;
@@ -196,4 +198,67 @@ pub fn audit_entry(e: &AuditEntry) -> Value {
         metadata: object(&e.metadata),
         created_at: time(&e.created_at),
     })
+}
+
+/// A deal.
+pub fn deal(d: &Deal) -> Value {
+    to_value(&wire::deal::Deal {
+        id: d.id.to_string(),
+        name: d.name.clone(),
+        stage: d.stage.as_str().to_owned(),
+        value: d.value,
+        currency: d.currency.as_str().to_owned(),
+        expected_close: d.expected_close.map(|e| e.format("%Y-%m-%d").to_string()),
+        company_id: d.company_id.map(|id| id.to_string()),
+        notes: d.notes.clone(),
+        lost_reason: d.lost_reason.clone(),
+        closed_at: opt_time(d.closed_at.as_ref()),
+        stage_changed_at: time(&d.stage_changed_at),
+        tags: tags(&d.common.tags),
+        custom_fields: object(&d.common.custom_fields),
+        created_at: time(&d.common.created_at),
+        updated_at: time(&d.common.updated_at),
+    })
+}
+
+/// Reads a deal create body.
+pub fn deal_input(b: &mut Body) -> DealInput {
+    DealInput {
+        name: b.string("name"),
+        stage: b.string("stage"),
+        value: b.number("value"),
+        currency: b.string("currency"),
+        expected_close: b.string("expected_close"),
+        company_id: b.string("company_id"),
+        notes: b.string("notes"),
+        lost_reason: b.string("lost_reason"),
+    }
+}
+
+/// Reads a deal PATCH body.
+pub fn deal_patch(b: &mut Body) -> DealPatch {
+    DealPatch {
+        name: b.patch_string("name"),
+        stage: b.patch_string("stage"),
+        value: b.patch_number("value"),
+        currency: b.patch_string("currency"),
+        expected_close: b.patch_string("expected_close"),
+        company_id: b.patch_string("company_id"),
+        notes: b.patch_string("notes"),
+        lost_reason: b.patch_string("lost_reason"),
+    }
+}
+
+/// A deal's contact link, with the contact.
+pub fn deal_contact(l: &DealContact) -> Value {
+    let Value::Object(contact) = contact(&l.contact) else {
+        return Value::Null;
+    };
+    let mut out = Map::new();
+    out.insert("deal_id".into(), Value::String(l.deal_id.to_string()));
+    out.insert("contact_id".into(), Value::String(l.contact_id.to_string()));
+    out.insert("role".into(), l.role.clone().map_or(Value::Null, Value::String));
+    out.insert("created_at".into(), Value::String(time(&l.created_at)));
+    out.insert("contact".into(), Value::Object(contact));
+    Value::Object(out)
 }

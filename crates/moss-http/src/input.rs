@@ -414,6 +414,37 @@ impl Body {
         }
     }
 
+    fn number_of(&mut self, name: &'static str, v: Json) -> Option<Number> {
+        match v {
+            Json::Number(n) => Some(match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Number::Int(i),
+                (None, Some(f)) => Number::Float(f),
+                (None, None) => Number::Float(f64::INFINITY),
+            }),
+            other => {
+                self.wrong_type(name, "a number", &other);
+                None
+            }
+        }
+    }
+
+    /// A number field for a create: absent and `null` are `None`.
+    pub fn number(&mut self, name: &'static str) -> Option<Number> {
+        match self.take(name)? {
+            Json::Null => None,
+            v => self.number_of(name, v),
+        }
+    }
+
+    /// A number field for a PATCH: absent, `null` or a value.
+    pub fn patch_number(&mut self, name: &'static str) -> Patch<Number> {
+        match self.take(name) {
+            None => Patch::Absent,
+            Some(Json::Null) => Patch::Null,
+            Some(v) => self.number_of(name, v).map_or(Patch::Absent, Patch::Set),
+        }
+    }
+
     fn list_items(&mut self, name: &'static str, v: Json) -> Option<Vec<String>> {
         let Json::Array(items) = v else {
             self.wrong_type(name, "a list of strings", &v);

@@ -217,6 +217,8 @@ fn path_param(name: &str, path: &str) -> Parameter {
         Some("keys") => "API key (`key_...`)",
         Some("contacts") => "contact (`cnt_...`)",
         Some("companies") => "company (`cmp_...`)",
+        Some("deals") if name == "contact_id" => "linked contact (`cnt_...`)",
+        Some("deals") => "deal (`deal_...`)",
         _ => "record",
     };
     ParameterBuilder::new()
@@ -241,6 +243,10 @@ fn query(name: &str, description: &str, schema: impl Into<RefOr<Schema>>) -> Par
 }
 
 fn list_params(list: &ListDoc) -> Vec<Parameter> {
+    if list.sorts.is_empty() {
+        // A query of filters only (`/pipeline`): no paging.
+        return list.filters.iter().map(filter_param).collect();
+    }
     let mut params = vec![
         query(
             "page",
@@ -294,6 +300,18 @@ fn filter_param(f: &Filter) -> Parameter {
         FilterKind::Timestamp => text()
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
             .pattern(Some(crate::wire::timestamp_pattern())),
+        FilterKind::Date => text()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .pattern(Some(crate::wire::deal::DATE_PATTERN)),
+        FilterKind::Cents => ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(moss_domain::deal::model::MAX_VALUE)),
+        FilterKind::OneOf(values) => text().enum_values(Some(values.iter().copied())),
+        FilterKind::AnyOf(values) => {
+            let one = format!("({})", values.join("|"));
+            text().pattern(Some(format!("^{one}(,{one})*$")))
+        }
     };
     query(f.name, &doc, schema)
 }
@@ -351,6 +369,7 @@ fn success(answer: Answer, mutation: bool) -> (String, Response) {
     let (status, description, schema, location) = match answer {
         Answer::One(s) => (200, "The record.", envelope_name(s), false),
         Answer::List(s) => (200, "One page of the list.", list_name(s), false),
+        Answer::Many(s) => (200, "The records, in the order asked for.", many_name(s), false),
         Answer::Deleted => (200, "Done: `{\"data\": null}`.", "Deleted".to_owned(), false),
         Answer::Created { schema, location } => (201, "Created.", envelope_name(schema), location),
     };
@@ -414,6 +433,19 @@ fn list_name(schema: &str) -> String {
     format!("{schema}List")
 }
 
+fn many_name(schema: &str) -> String {
+    format!("{schema}Many")
+}
+
+/// `{"data": [records]}`: several records that are not a paged list.
+fn many_envelope(schema: &str) -> Schema {
+    closed(ObjectBuilder::new())
+        .property("data", ArrayBuilder::new().items(schema_ref(schema)))
+        .required("data")
+        .build()
+        .into()
+}
+
 fn closed(b: ObjectBuilder) -> ObjectBuilder {
     b.schema_type(Type::Object)
         .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
@@ -470,14 +502,32 @@ fn components() -> Components {
     b = add::<wire::CompanyCreate>(b);
     b = add::<wire::CompanyUpdate>(b);
     b = add::<wire::KeyCreate>(b);
+    b = add::<wire::deal::Stage>(b);
+    b = add::<wire::deal::Deal>(b);
+    b = add::<wire::deal::DealCreate>(b);
+    b = add::<wire::deal::DealUpdate>(b);
+    b = add::<wire::deal::StageMove>(b);
+    b = add::<wire::deal::BulkStageMove>(b);
+    b = add::<wire::deal::StageSpan>(b);
+    b = add::<wire::deal::DealContact>(b);
+    b = add::<wire::deal::DealContactCreate>(b);
+    b = add::<wire::deal::PipelineTotal>(b);
+    b = add::<wire::deal::PipelineStage>(b);
+    b = add::<wire::deal::PipelineOpen>(b);
+    b = add::<wire::deal::Pipeline>(b);
     let mut ones: Vec<&str> = Vec::new();
     let mut lists: Vec<&str> = Vec::new();
+    let mut manys: Vec<&str> = Vec::new();
     for e in endpoints() {
         match e.doc.answer {
             Answer::One(s) | Answer::Created { schema: s, .. } if !ones.contains(&s) => ones.push(s),
             Answer::List(s) if !lists.contains(&s) => lists.push(s),
+            Answer::Many(s) if !manys.contains(&s) => manys.push(s),
             _ => {}
         }
+    }
+    for s in manys {
+        b = b.schema(many_name(s), many_envelope(s));
     }
     for s in ones {
         b = b.schema(envelope_name(s), envelope(s));
@@ -568,6 +618,9 @@ pub fn example_of(name: &str) -> Option<serde_json::Value> {
     if let Some(record) = name.strip_suffix("Envelope") {
         return Some(json!({ "data": wire::example(record)? }));
     }
+    if let Some(record) = name.strip_suffix("Many") {
+        return Some(json!({ "data": [wire::example(record)?] }));
+    }
     let record = name.strip_suffix("List")?;
     Some(json!({ "data": [wire::example(record)?], "meta": wire::example("ListMeta")? }))
 }
@@ -598,10 +651,11 @@ mod tests {
 
     use moss_domain::company::Company;
     use moss_domain::contact::Contact;
+    use moss_domain::deal::Deal;
 
     use crate::dto;
     use crate::input::{Body, json_object};
-    use crate::routes::{endpoints, records};
+    use crate::routes::{deals, endpoints, records};
     use crate::wire;
 
     fn read_by(reader: fn(&mut Body)) -> BTreeSet<String> {
@@ -651,6 +705,31 @@ mod tests {
                 "KeyCreate",
                 properties::<wire::KeyCreate>(),
                 read_by(|b| drop(dto::key_input(b))),
+            ),
+            (
+                "DealCreate",
+                properties::<wire::deal::DealCreate>(),
+                read_by(|b| drop(records::read_create::<Deal>(b))),
+            ),
+            (
+                "DealUpdate",
+                properties::<wire::deal::DealUpdate>(),
+                read_by(|b| drop(records::read_update::<Deal>(b))),
+            ),
+            (
+                "StageMove",
+                properties::<wire::deal::StageMove>(),
+                read_by(|b| drop(deals::read_stage_move(b))),
+            ),
+            (
+                "BulkStageMove",
+                properties::<wire::deal::BulkStageMove>(),
+                read_by(|b| drop(deals::read_bulk_move(b))),
+            ),
+            (
+                "DealContactCreate",
+                properties::<wire::deal::DealContactCreate>(),
+                read_by(|b| drop(deals::read_link(b))),
             ),
         ];
         for (name, documented, read) in &checked {

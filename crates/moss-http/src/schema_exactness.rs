@@ -133,6 +133,12 @@ impl Schemas {
             "maxItems" => v
                 .as_array()
                 .is_none_or(|items| items.len() as u64 <= k.as_u64().expect("a count")),
+            "minItems" => v
+                .as_array()
+                .is_none_or(|items| items.len() as u64 >= k.as_u64().expect("a count")),
+            "uniqueItems" => v.as_array().is_none_or(|items| {
+                !k.as_bool().expect("a flag") || items.iter().enumerate().all(|(i, x)| !items[..i].contains(x))
+            }),
             "maxProperties" => v
                 .as_object()
                 .is_none_or(|m| m.len() as u64 <= k.as_u64().expect("a count")),
@@ -180,6 +186,9 @@ fn is_type(t: &Json, v: &Json) -> bool {
 /// `date-time` as RFC 3339 defines it (`T` or `t`, `Z`, `z` or `±hh:mm`, a real date and time);
 /// the other formats (on answers only) are annotations here.
 fn is_format(format: &str, s: &str) -> bool {
+    if format == "date" {
+        return s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
+    }
     if format != "date-time" {
         return true;
     }

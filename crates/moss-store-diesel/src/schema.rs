@@ -108,6 +108,49 @@ diesel::table! {
 }
 
 diesel::table! {
+    deals (id) {
+        id -> Text,
+        workspace_id -> Text,
+        name -> Text,
+        stage -> Text,
+        value -> Nullable<BigInt>,
+        currency -> Text,
+        expected_close -> Nullable<Date>,
+        company_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        lost_reason -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        stage_changed_at -> Timestamp,
+        custom_fields -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Each stretch of time a deal spent in one stage.
+    deal_stages (id) {
+        id -> Text,
+        deal_id -> Text,
+        workspace_id -> Text,
+        stage -> Text,
+        entered_at -> Timestamp,
+        left_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Contacts linked to deals.
+    deal_contacts (deal_id, contact_id) {
+        deal_id -> Text,
+        contact_id -> Text,
+        workspace_id -> Text,
+        role -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// The search index of every record (one row per record; `kind` is its singular name).
     search_documents (record_id) {
         record_id -> Text,
@@ -121,6 +164,9 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     search_documents,
+    deals,
+    deal_stages,
+    deal_contacts,
     workspaces,
     members,
     api_keys,

@@ -7,6 +7,8 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use moss_domain::audit::AuditRepo;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
+use moss_domain::deal::Deal;
+use moss_domain::deal::ports::DealRepo;
 use moss_domain::idempotency::IdempotencyRepo;
 use moss_domain::key::ports::KeyRepo;
 use moss_domain::record::RecordRepo;
@@ -127,6 +129,12 @@ impl Tx for DieselTx<'_> {
         self
     }
     fn companies(&mut self) -> &mut dyn RecordRepo<Company> {
+        self
+    }
+    fn deals(&mut self) -> &mut dyn RecordRepo<Deal> {
+        self
+    }
+    fn deal_extras(&mut self) -> &mut dyn DealRepo {
         self
     }
     fn tags(&mut self) -> &mut dyn TagRepo {

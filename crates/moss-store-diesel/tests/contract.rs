@@ -691,7 +691,9 @@ fn contact_round_trip_update_and_delete(#[case] backend: Backend) {
     assert!(fx.contact(ws, c.id).is_none());
     assert!(!fx.write(|tx| tx.contacts().delete(ws, c.id)).unwrap());
     assert_eq!(fx.count_rows("record_tags"), 0, "a deleted contact's tags go with it");
-    let tags_left = fx.read(|tx| tx.tags().list_tags(ws, &PageRequest::first())).unwrap();
+    let tags_left = fx
+        .read(|tx| tx.tags().list_tags(ws, None, &PageRequest::first()))
+        .unwrap();
     assert_eq!(
         tags_left,
         Page {
@@ -888,7 +890,7 @@ fn records_of_another_workspace_are_invisible(#[case] backend: Backend) {
         }
     );
     assert_eq!(
-        fx.read(|tx| tx.tags().list_tags(b, &PageRequest::first()))
+        fx.read(|tx| tx.tags().list_tags(b, None, &PageRequest::first()))
             .unwrap()
             .total,
         0
@@ -1208,7 +1210,7 @@ fn totals_are_exact_and_a_page_past_the_end_is_empty(#[case] backend: Backend) {
         let t = fx
             .read(|tx| {
                 tx.tags()
-                    .list_tags(ws, &page_of(TagSort::Count, SortOrder::Desc, page, per_page))
+                    .list_tags(ws, None, &page_of(TagSort::Count, SortOrder::Desc, page, per_page))
             })
             .unwrap();
         assert_eq!(t.total, 1);
@@ -1355,7 +1357,9 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
     assert_eq!(fx.contact(ws, outsider.id).unwrap().company_id, Some(nodomain.id));
     let by_company = contact_filter(None, Some(&acme.id.to_string()), None, None).unwrap();
     assert_eq!(fx.contacts(ws, &by_company, &PageRequest::first()).total, 0);
-    let tag_list = fx.read(|tx| tx.tags().list_tags(ws, &PageRequest::first())).unwrap();
+    let tag_list = fx
+        .read(|tx| tx.tags().list_tags(ws, None, &PageRequest::first()))
+        .unwrap();
     assert_eq!(tag_list.total, 0, "the company's tags went with it: {tag_list:?}");
 }
 
@@ -1549,7 +1553,7 @@ fn tag_counts_across_contacts_and_companies(#[case] db: Db) {
         count,
     };
     let list = |sort, order, page, per_page| {
-        fx.read(|tx| tx.tags().list_tags(ws, &page_of(sort, order, page, per_page)))
+        fx.read(|tx| tx.tags().list_tags(ws, None, &page_of(sort, order, page, per_page)))
             .unwrap()
     };
 
@@ -1592,7 +1596,9 @@ fn tag_counts_across_contacts_and_companies(#[case] db: Db) {
             total: 8
         }
     );
-    let elsewhere = fx.read(|tx| tx.tags().list_tags(other, &PageRequest::first())).unwrap();
+    let elsewhere = fx
+        .read(|tx| tx.tags().list_tags(other, None, &PageRequest::first()))
+        .unwrap();
     assert_eq!(elsewhere.items, [tc("lead", 1), tc("other-only", 1), tc("vip", 1)]);
 }
 
@@ -1909,7 +1915,7 @@ fn concurrent_writers_agree_on_new_tags(#[case] backend: Backend) {
     let counts = fx
         .read(|tx| {
             tx.tags()
-                .list_tags(ws, &page_of(TagSort::Count, SortOrder::Desc, 1, 250))
+                .list_tags(ws, None, &page_of(TagSort::Count, SortOrder::Desc, 1, 250))
         })
         .unwrap();
     assert_eq!(counts.total, TAGS * rounds);

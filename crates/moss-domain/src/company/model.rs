@@ -1,15 +1,18 @@
 //! Company entity, its input forms and its list query.
 
-use crate::error::{Errors, FieldError};
-use crate::id::CompanyId;
+use std::collections::BTreeMap;
+
+use crate::error::{DomainError, Errors, FieldError};
+use crate::id::{CompanyId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey};
+use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey, id_list};
 use crate::store::Tx;
 use crate::text::{
     HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, is_host_name, optional_text, optional_url,
     patch_optional_text, patch_required_text, patch_with, required_text,
 };
-use crate::value::Patch;
+use crate::time::Timestamp;
+use crate::value::{Patch, Value};
 
 /// A company's domain: a host name, lower-cased, unique per workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,13 +240,14 @@ impl Record for Company {
         }
     }
 
-    fn apply(&mut self, c: CompanyChanges, d: &mut Diff) {
+    fn apply(&mut self, c: CompanyChanges, _at: Timestamp, d: &mut Diff) -> Result<(), DomainError> {
         d.set("name", &mut self.name, c.name);
         d.patch("domain", &mut self.domain, c.domain);
         d.patch("industry", &mut self.industry, c.industry);
         d.patch("website", &mut self.website, c.website);
         d.patch("phone", &mut self.phone, c.phone);
         d.patch("notes", &mut self.notes, c.notes);
+        Ok(())
     }
 
     fn unique(&self) -> Option<UniqueKey> {
@@ -252,6 +256,21 @@ impl Record for Company {
             shown: d.as_str().to_owned(),
             key: d.as_str().to_owned(),
         })
+    }
+
+    /// Its contacts and deals stay, with `company_id` cleared and `updated_at` moved; the
+    /// entry lists them (`{"cleared": {"contacts": ..., "deals": ...}}`).
+    fn before_delete(
+        tx: &mut dyn Tx,
+        ws: WorkspaceId,
+        id: CompanyId,
+        at: Timestamp,
+    ) -> Result<BTreeMap<String, Value>, DomainError> {
+        let cleared = tx.deal_extras().clear_company(ws, id, at)?;
+        let mut lists = BTreeMap::new();
+        lists.insert("contacts".to_owned(), id_list(&cleared.contacts));
+        lists.insert("deals".to_owned(), id_list(&cleared.deals));
+        Ok(BTreeMap::from([("cleared".to_owned(), Value::Map(lists))]))
     }
 
     fn search(&self) -> SearchText {

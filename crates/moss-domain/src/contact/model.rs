@@ -1,15 +1,18 @@
 //! Contact entity, its input forms and its list query.
 
+use std::collections::BTreeMap;
+
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey};
+use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey, id_list};
 use crate::store::Tx;
 use crate::text::{
     EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, optional_email, optional_text, optional_url,
     patch_optional_text, patch_required_text, patch_with, required_text,
 };
-use crate::value::Patch;
+use crate::time::Timestamp;
+use crate::value::{Patch, Value};
 
 /// A person in the CRM.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,7 +257,7 @@ impl Record for Contact {
         }
     }
 
-    fn apply(&mut self, c: ContactChanges, d: &mut Diff) {
+    fn apply(&mut self, c: ContactChanges, _at: Timestamp, d: &mut Diff) -> Result<(), DomainError> {
         d.set("first_name", &mut self.first_name, c.first_name);
         d.patch("last_name", &mut self.last_name, c.last_name);
         d.patch("email", &mut self.email, c.email);
@@ -263,6 +266,7 @@ impl Record for Contact {
         d.patch("linkedin_url", &mut self.linkedin_url, c.linkedin_url);
         d.patch("company_id", &mut self.company_id, c.company_id);
         d.patch("notes", &mut self.notes, c.notes);
+        Ok(())
     }
 
     fn unique(&self) -> Option<UniqueKey> {
@@ -278,6 +282,20 @@ impl Record for Contact {
             check_company(tx, self.common.workspace_id, self.company_id)?;
         }
         Ok(())
+    }
+
+    /// Its deal links go with it, listed in the entry (`{"deleted": {"deal_links": ...}}`) so
+    /// that a mirror can apply the cascade; its deals stay.
+    fn before_delete(
+        tx: &mut dyn Tx,
+        ws: WorkspaceId,
+        id: ContactId,
+        _at: Timestamp,
+    ) -> Result<BTreeMap<String, Value>, DomainError> {
+        let deals = tx.deal_extras().remove_contact_links(ws, id)?;
+        let mut deleted = BTreeMap::new();
+        deleted.insert("deal_links".to_owned(), id_list(&deals));
+        Ok(BTreeMap::from([("deleted".to_owned(), Value::Map(deleted))]))
     }
 
     fn search(&self) -> SearchText {

@@ -11,6 +11,7 @@ pub mod service;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use crate::audit::AuditEvent;
 use crate::error::{Errors, FieldError, Result};
 use crate::id::{TypedId, WorkspaceId};
 use crate::page::{Page, PageRequest, SortField};
@@ -247,8 +248,9 @@ pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
     fn common_mut(&mut self) -> &mut Common;
     /// A new record from checked input.
     fn build(id: Self::Id, common: Common, new: Self::New) -> Self;
-    /// Applies a PATCH's own fields, recording each value that changes (server-kept ones too).
-    fn apply(&mut self, changes: Self::Changes, diff: &mut Diff);
+    /// Applies a PATCH's own fields at `at`, recording each value that changes (server-kept
+    /// ones too); a rule that needs the stored record (a 400 naming the field) is checked here.
+    fn apply(&mut self, changes: Self::Changes, at: Timestamp, diff: &mut Diff) -> Result<()>;
     /// The value that must be unique in the workspace, if any.
     fn unique(&self) -> Option<UniqueKey> {
         None
@@ -256,6 +258,25 @@ pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
     /// Checks its references (a 400 naming the field), against the stored record it replaces.
     fn check(&self, _tx: &mut dyn Tx, _before: Option<&Self>) -> Result<()> {
         Ok(())
+    }
+    /// The audit event of an update that changed what `diff` lists.
+    fn update_event(&self, _before: &Self, diff: Diff) -> AuditEvent {
+        AuditEvent::updated(Self::KIND, self.id(), diff.into_changes())
+    }
+    /// Runs after the record is written (created when `before` is `None`), in the same
+    /// transaction: what else a write of it keeps in step.
+    fn after_write(&self, _tx: &mut dyn Tx, _before: Option<&Self>) -> Result<()> {
+        Ok(())
+    }
+    /// Runs before the record is deleted, in the same transaction: removes or clears what
+    /// refers to it, and returns the delete entry's metadata (`{}` when nothing went with it).
+    fn before_delete(
+        _tx: &mut dyn Tx,
+        _ws: WorkspaceId,
+        _id: Self::Id,
+        _at: Timestamp,
+    ) -> Result<BTreeMap<String, Value>> {
+        Ok(BTreeMap::new())
     }
     /// The text it is found by.
     fn search(&self) -> SearchText;
@@ -339,7 +360,46 @@ macro_rules! audited_display {
     )*};
 }
 
-audited_display!(crate::id::ContactId, crate::id::CompanyId);
+audited_display!(crate::id::ContactId, crate::id::CompanyId, crate::id::DealId);
+
+impl Audited for i64 {
+    fn audited(&self) -> Value {
+        Value::Number(crate::value::Number::Int(*self))
+    }
+}
+
+impl Audited for Timestamp {
+    fn audited(&self) -> Value {
+        Value::String(crate::time::to_rfc3339(self))
+    }
+}
+
+impl Audited for chrono::NaiveDate {
+    fn audited(&self) -> Value {
+        Value::String(self.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// `{"count": n, "ids": [...]}` for what went with a deleted record, the ids capped at
+/// [`MAX_LISTED_IDS`] with `"truncated": true` past that.
+pub fn id_list(ids: &[String]) -> Value {
+    let mut m = BTreeMap::new();
+    m.insert(
+        "count".to_owned(),
+        Value::Number(crate::value::Number::Int(i64::try_from(ids.len()).unwrap_or(i64::MAX))),
+    );
+    m.insert(
+        "ids".to_owned(),
+        Value::List(ids.iter().take(MAX_LISTED_IDS).cloned().map(Value::String).collect()),
+    );
+    if ids.len() > MAX_LISTED_IDS {
+        m.insert("truncated".to_owned(), Value::Bool(true));
+    }
+    Value::Map(m)
+}
+
+/// Most ids an audit entry lists of what went with a deleted record.
+pub const MAX_LISTED_IDS: usize = 1000;
 audited_as_str!(crate::text::EmailAddress, crate::text::HttpUrl);
 
 /// The fields an update changed, each with its old and new value.

@@ -55,6 +55,7 @@ pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, new: R::New, extras: Ex
     check_unique(tx, &record, None)?;
     record.common_mut().tags = canonical_tags(tx, ws, &extras.tags, at)?;
     R::repo(tx).insert(&record)?;
+    record.after_write(tx, None)?;
     let event = AuditEvent::new(R::KIND, "created", record.id());
     Ok(Change::new(record, event))
 }
@@ -88,15 +89,15 @@ pub fn update<R: Record>(
     actor.authorize(Permission::Write)?;
     let ws = actor.workspace_id;
     let old = R::repo(tx).get(ws, id)?.ok_or_else(not_found::<R>)?;
+    let at = now();
     let mut new = old.clone();
     let mut diff = Diff::default();
-    new.apply(changes, &mut diff);
+    new.apply(changes, at, &mut diff)?;
     if let Patch::Set(fields) = extras.custom_fields {
         diff.set("custom_fields", &mut new.common_mut().custom_fields, Some(fields));
     }
     new.check(tx, Some(&old))?;
     check_unique(tx, &new, Some(&old))?;
-    let at = now();
     if let Patch::Set(tags) = extras.tags {
         let tags = canonical_tags(tx, ws, &tags, at)?;
         diff.set("tags", &mut new.common_mut().tags, Some(tags));
@@ -106,16 +107,24 @@ pub fn update<R: Record>(
     }
     new.common_mut().updated_at = at;
     R::repo(tx).update(&new)?;
-    Ok(Change::new(new, AuditEvent::updated(R::KIND, id, diff.into_changes())))
+    new.after_write(tx, Some(&old))?;
+    let event = new.update_event(&old, diff);
+    Ok(Change::new(new, event))
 }
 
 /// Deletes a record with its tags and search text.
 pub fn delete<R: Record>(tx: &mut dyn Tx, actor: &Actor, id: R::Id) -> Result<Change<()>> {
     actor.authorize(Permission::Write)?;
-    if !R::repo(tx).delete(actor.workspace_id, id)? {
+    let ws = actor.workspace_id;
+    // Scoped to the workspace, so for a record that is not there it changes nothing; a 404
+    // also undoes whatever it wrote (the mutation's savepoint).
+    let metadata = R::before_delete(tx, ws, id, now())?;
+    if !R::repo(tx).delete(ws, id)? {
         return Err(not_found::<R>());
     }
-    Ok(Change::new((), AuditEvent::new(R::KIND, "deleted", id)))
+    let mut event = AuditEvent::new(R::KIND, "deleted", id);
+    event.metadata = metadata;
+    Ok(Change::new((), event))
 }
 
 #[cfg(test)]

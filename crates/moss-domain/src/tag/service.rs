@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::id::WorkspaceId;
 use crate::page::{Page, PageRequest};
 use crate::store::Tx;
-use crate::tag::ports::{TagCount, TagSort};
+use crate::tag::ports::{TagCount, TagSort, TagType};
 use crate::text::{TagName, sort_tags};
 use crate::time::Timestamp;
 
@@ -19,8 +19,13 @@ pub fn canonical_tags(tx: &mut dyn Tx, ws: WorkspaceId, tags: &[TagName], at: Ti
     Ok(stored)
 }
 
-/// A page of the caller's tags with counts.
-pub fn list_tags(tx: &mut dyn Tx, actor: &Actor, page: &PageRequest<TagSort>) -> Result<Page<TagCount>> {
+/// A page of the caller's tags with counts (of every record type, or of `kind`).
+pub fn list_tags(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    kind: Option<TagType>,
+    page: &PageRequest<TagSort>,
+) -> Result<Page<TagCount>> {
     actor.authorize(Permission::Read)?;
-    tx.tags().list_tags(actor.workspace_id, page)
+    tx.tags().list_tags(actor.workspace_id, kind, page)
 }

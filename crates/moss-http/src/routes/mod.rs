@@ -4,6 +4,7 @@
 mod audit;
 mod companies;
 mod contacts;
+pub mod deals;
 mod health;
 mod keys;
 #[cfg(test)]
@@ -18,6 +19,8 @@ use moss_domain::Permission;
 use moss_domain::audit::AuditSort;
 use moss_domain::company::Company;
 use moss_domain::contact::{Contact, ContactSort};
+use moss_domain::deal::Deal;
+use moss_domain::deal::ports::{LinkSort, StageSort};
 use moss_domain::key::KeySort;
 use moss_domain::page::SortField;
 use moss_domain::tag::TagSort;
@@ -66,7 +69,8 @@ pub struct Doc {
 /// The query of a list route.
 #[derive(Debug, Clone)]
 pub struct ListDoc {
-    /// The sort allow-list (the domain's `SortField::ALL`).
+    /// The sort allow-list (the domain's `SortField::ALL`); empty for a query of filters only,
+    /// without paging (`/pipeline`).
     pub sorts: Vec<&'static str>,
     /// The sort used when none is asked for.
     pub default_sort: &'static str,
@@ -88,6 +92,8 @@ pub enum Answer {
     },
     /// 200 `{"data": [records], "meta": {...}}`.
     List(&'static str),
+    /// 200 `{"data": [records]}`: several records, not a paged list.
+    Many(&'static str),
     /// 200 `{"data": null}`.
     Deleted,
 }
@@ -155,8 +161,8 @@ fn ep(method: Method, path: &'static str, permission: Permission, route: fn() ->
 
 /// The whole API.
 pub fn endpoints() -> Vec<Endpoint> {
-    use Answer::{Created, Deleted, List};
-    use Permission::{OwnerRead, OwnerWrite, Read};
+    use Answer::{Created, Deleted, List, One};
+    use Permission::{OwnerRead, OwnerWrite, Read, Write};
     let mut table = vec![
         ep(
             Method::GET,
@@ -251,7 +257,11 @@ pub fn endpoints() -> Vec<Endpoint> {
                 "The workspace's tags with their counts.",
                 List("Tag"),
             )
-            .list::<TagSort>(&PAGINATION),
+            .list_of(ListDoc::of::<TagSort>(&[records::Filter {
+                name: "type",
+                kind: records::FilterKind::OneOf(&["contacts", "companies", "deals"]),
+                doc: "Count only the records of this type.",
+            }])),
         ),
         ep(
             Method::GET,
@@ -274,6 +284,110 @@ pub fn endpoints() -> Vec<Endpoint> {
         .unwrap_or(table.len());
     let records: Vec<Endpoint> = [records::crud::<Contact>(), records::crud::<Company>()].concat();
     table.splice(at..at, records);
+    // Deals: the literal `/deals/bulk-stage` before `/deals/{id}`, which it would otherwise match
+    // (contract.md, Routing; `routes.rs` checks that no path shadows another).
+    let at = table.iter().position(|e| e.path == "/tags").unwrap_or(table.len());
+    let mut deal_routes = vec![ep(
+        Method::PATCH,
+        "/deals/bulk-stage",
+        Write,
+        || web::patch().to(deals::bulk_move),
+        Doc::new(
+            "bulkMoveDeals",
+            "Deals",
+            "Moves up to 100 deals to a stage, all or nothing; one audit entry per deal moved.",
+            Answer::Many("Deal"),
+        )
+        .body("BulkStageMove"),
+    )];
+    deal_routes.extend(records::crud::<Deal>());
+    deal_routes.extend([
+        ep(
+            Method::PATCH,
+            "/deals/{id}/stage",
+            Write,
+            || web::patch().to(deals::move_stage),
+            Doc::new(
+                "moveDeal",
+                "Deals",
+                "Moves a deal to a stage (`deal.stage_moved`); the same stage changes nothing.",
+                One("Deal"),
+            )
+            .body("StageMove"),
+        ),
+        ep(
+            Method::GET,
+            "/deals/{id}/stages",
+            Read,
+            || web::get().to(deals::stages),
+            Doc::new(
+                "listDealStages",
+                "Deals",
+                "The deal's stage history, newest first.",
+                List("StageSpan"),
+            )
+            .list::<StageSort>(&PAGINATION),
+        ),
+        ep(
+            Method::GET,
+            "/deals/{id}/contacts",
+            Read,
+            || web::get().to(deals::contacts),
+            Doc::new(
+                "listDealContacts",
+                "Deals",
+                "The contacts linked to the deal, each with its contact record.",
+                List("DealContact"),
+            )
+            .list::<LinkSort>(&PAGINATION),
+        ),
+        ep(
+            Method::POST,
+            "/deals/{id}/contacts",
+            Write,
+            || web::post().to(deals::add_contact),
+            Doc::new(
+                "linkDealContact",
+                "Deals",
+                "Links a contact to the deal; a contact linked already answers 409.",
+                Created {
+                    schema: "DealContact",
+                    location: false,
+                },
+            )
+            .body("DealContactCreate"),
+        ),
+        ep(
+            Method::DELETE,
+            "/deals/{id}/contacts/{contact_id}",
+            Write,
+            || web::delete().to(deals::remove_contact),
+            Doc::new(
+                "unlinkDealContact",
+                "Deals",
+                "Unlinks a contact from the deal; one not linked answers 404.",
+                Deleted,
+            ),
+        ),
+        ep(
+            Method::GET,
+            "/pipeline",
+            Read,
+            || web::get().to(deals::pipeline),
+            Doc::new(
+                "getPipeline",
+                "Deals",
+                "Counts and exact totals per stage and currency, summed by the database.",
+                One("Pipeline"),
+            )
+            .list_of(ListDoc {
+                sorts: Vec::new(),
+                default_sort: "",
+                filters: deals::PIPELINE_FILTERS.to_vec(),
+            }),
+        ),
+    ]);
+    table.splice(at..at, deal_routes);
     table
 }
 

@@ -32,6 +32,14 @@ pub enum FilterKind {
     },
     /// An RFC 3339 date-time (the sync window); NUL is refused.
     Timestamp,
+    /// A calendar date, `YYYY-MM-DD`; NUL is refused.
+    Date,
+    /// Whole cents, 0 to 2^53-1; NUL is refused.
+    Cents,
+    /// One of these values; NUL is refused.
+    OneOf(&'static [&'static str]),
+    /// One of these values or a comma list of them (any of them); NUL is refused.
+    AnyOf(&'static [&'static str]),
 }
 
 /// One query parameter of a list: the one declaration that drives its parsing, its NUL rule
@@ -49,7 +57,7 @@ pub struct Filter {
 impl Filter {
     /// Whether NUL in its value is refused rather than dropped.
     pub fn strict(&self) -> bool {
-        matches!(self.kind, FilterKind::Reference { .. } | FilterKind::Timestamp)
+        !matches!(self.kind, FilterKind::Words | FilterKind::Tag | FilterKind::Text)
     }
 }
 

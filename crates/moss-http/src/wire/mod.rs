@@ -6,6 +6,8 @@
 
 use std::ops::RangeInclusive;
 
+pub mod deal;
+
 use moss_domain::text::{
     EMAIL_LOCAL_SPECIALS, GREEK_QUESTION_MARK, MAX_CUSTOM_FIELD_NAME, MAX_CUSTOM_FIELDS, MAX_EMAIL, MAX_HOST, MAX_NAME,
     MAX_NOTES, MAX_TAG, MAX_TAGS, MAX_URL, REFUSED_INVISIBLE, default_ignorable_ranges, white_space_ranges,
@@ -1026,7 +1028,7 @@ pub fn example(name: &str) -> Option<Value> {
             "scope": "read_only",
             "expires_at": "2099-12-31T23:59:59Z",
         }),
-        _ => return None,
+        _ => return deal::example(name),
     })
 }
 

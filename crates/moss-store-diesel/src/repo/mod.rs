@@ -3,6 +3,7 @@
 mod audit;
 pub(crate) mod company;
 pub(crate) mod contact;
+pub(crate) mod deal;
 mod idempotency;
 mod key;
 pub(crate) mod record;

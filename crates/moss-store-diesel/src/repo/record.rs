@@ -22,7 +22,7 @@ use crate::store::DieselTx;
 
 /// Every table of a record resource, by the `record_totals.resource` name its triggers use.
 /// The schema test checks each has its totals triggers on both backends.
-pub const RECORD_TABLES: &[&str] = &["contacts", "companies"];
+pub const RECORD_TABLES: &[&str] = &["contacts", "companies", "deals"];
 
 /// What a record's table supplies: its row and monomorphic queries ([`record_table!`]).
 pub(crate) trait Stored: Record {

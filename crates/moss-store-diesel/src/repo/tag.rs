@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use moss_domain::Result;
 use moss_domain::id::WorkspaceId;
 use moss_domain::page::{Page, PageRequest, SortOrder};
-use moss_domain::tag::ports::{TagCount, TagRepo, TagSort};
+use moss_domain::tag::ports::{TagCount, TagRepo, TagSort, TagType};
 use moss_domain::text::TagName;
 use moss_domain::time::Timestamp;
 
@@ -151,11 +151,19 @@ impl TagRepo for DieselTx<'_> {
             .collect())
     }
 
-    fn list_tags(&mut self, ws: WorkspaceId, page: &PageRequest<TagSort>) -> Result<Page<TagCount>> {
+    fn list_tags(
+        &mut self,
+        ws: WorkspaceId,
+        kind: Option<TagType>,
+        page: &PageRequest<TagSort>,
+    ) -> Result<Page<TagCount>> {
         let ws = ws.to_string();
+        // A record's type is its id's TypeID prefix (`cnt_...`); `_` is escaped for LIKE.
+        let like = kind.map_or_else(|| "%".to_owned(), |k| format!("{}\\_%", k.id_prefix()));
         let used = record_tags::table
             .filter(record_tags::workspace_id.eq(tags::workspace_id))
-            .filter(record_tags::name_lower.eq(tags::name_lower));
+            .filter(record_tags::name_lower.eq(tags::name_lower))
+            .filter(record_tags::record_id.like(like.clone()).escape('\\'));
         let total = tags::table
             .filter(tags::workspace_id.eq(&ws))
             .filter(exists(used))
@@ -169,6 +177,7 @@ impl TagRepo for DieselTx<'_> {
                     .and(tags::name_lower.eq(record_tags::name_lower))),
             )
             .filter(record_tags::workspace_id.eq(&ws))
+            .filter(record_tags::record_id.like(like).escape('\\'))
             .group_by((tags::name_lower, tags::name))
             .select((tags::name, count_star()))
             .into_boxed();

@@ -318,6 +318,7 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String>
             "enum" => k.as_array().unwrap().contains(v),
             "format" => match (k.as_str().unwrap(), v.as_str()) {
                 ("date-time", Some(s)) => chrono::DateTime::parse_from_rfc3339(s).is_ok() && s.contains('T'),
+                ("date", Some(s)) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() && s.len() == 10,
                 _ => true,
             },
             "maxLength" => v
@@ -329,6 +330,10 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String>
             "minimum" => v.as_f64().is_none_or(|n| n >= k.as_f64().unwrap()),
             "maximum" => v.as_f64().is_none_or(|n| n <= k.as_f64().unwrap()),
             "maxItems" => v.as_array().is_none_or(|a| a.len() as u64 <= k.as_u64().unwrap()),
+            "minItems" => v.as_array().is_none_or(|a| a.len() as u64 >= k.as_u64().unwrap()),
+            "uniqueItems" => v
+                .as_array()
+                .is_none_or(|a| !k.as_bool().unwrap() || a.iter().enumerate().all(|(i, x)| !a[..i].contains(x))),
             "maxProperties" => v.as_object().is_none_or(|m| m.len() as u64 <= k.as_u64().unwrap()),
             "items" => {
                 for (i, item) in v.as_array().into_iter().flatten().enumerate() {
@@ -419,18 +424,30 @@ fn record_for(collection: &str) -> Value {
     match collection {
         "/api/v1/contacts" => json!({ "first_name": "Pat" }),
         "/api/v1/companies" => json!({ "name": "Initech" }),
+        "/api/v1/deals" => json!({ "name": "Initech renewal" }),
         other => panic!("no record body for {other}"),
     }
 }
 
 /// "Try it out" on the docs page works: every operation with a body, sent the example of its
-/// body's schema (a record created first where the path names one), answers 2xx, and its
+/// body's schema (a record created first where the path names one, and the examples' record
+/// ids replaced by records of the workspace, as a person trying it does), answers 2xx, and its
 /// answer matches the documented schema of that status.
 #[rstest]
 fn every_request_example_is_accepted(#[values(SQLITE, POSTGRES)] backend: Backend) {
     let Some(app) = TestApp::start(backend) else { return };
     let doc = serde_json::to_value(document()).unwrap();
     let mut sent = 0;
+    // The ids the examples name, and records of this workspace to name instead.
+    let contact = app.contact(json!({"first_name": "Linked"}))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deal = app.deal(json!({"name": "Moved"}))["id"].as_str().unwrap().to_owned();
+    let ids = [
+        ("cnt_01kgy2r7t0e3m9w2c5x8b6n4hq", contact),
+        ("deal_01kgy2r7t0e3m9w2c5x8b6n4hy", deal),
+    ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let Some(reference) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() else {
@@ -439,8 +456,12 @@ fn every_request_example_is_accepted(#[values(SQLITE, POSTGRES)] backend: Backen
             let schema = doc.pointer(reference.trim_start_matches('#')).unwrap();
             let example = schema["example"].clone();
             assert!(example.is_object(), "{method} {path}: {reference} has no example");
-            let target = if path.ends_with("/{id}") {
-                let collection = path.trim_end_matches("/{id}");
+            let mut text = example.to_string();
+            for (shown, real) in &ids {
+                text = text.replace(shown, real);
+            }
+            let example: Value = serde_json::from_str(&text).unwrap();
+            let target = if let Some((collection, _)) = path.split_once("/{id}") {
                 let created = app.post(collection, record_for(collection)).send();
                 assert_eq!(created.status, 201, "{}", created.text);
                 path.replace("{id}", created.body["data"]["id"].as_str().unwrap())
@@ -459,5 +480,5 @@ fn every_request_example_is_accepted(#[values(SQLITE, POSTGRES)] backend: Backen
             sent += 1;
         }
     }
-    assert_eq!(sent, 5, "every body of the route table was tried");
+    assert_eq!(sent, 10, "every body of the route table was tried");
 }

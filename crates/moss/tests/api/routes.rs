@@ -7,8 +7,9 @@ use rstest::rstest;
 
 use crate::support::*;
 
-/// The route's path with `{id}` replaced by a well-formed id of the right kind.
+/// The route's path with `{id}` (and `{contact_id}`) replaced by well-formed ids of the right kind.
 fn concrete(path: &str) -> String {
+    let path = path.replace("{contact_id}", "cnt_01h455vb4pex5vsknk084sn03q");
     if !path.contains("{id}") {
         return format!("/api/v1{path}");
     }
@@ -16,12 +17,47 @@ fn concrete(path: &str) -> String {
         Some("contacts") => "cnt",
         Some("companies") => "cmp",
         Some("keys") => "key",
+        Some("deals") => "deal",
         other => panic!("no id prefix known for {other:?}: add it here"),
     };
     format!(
         "/api/v1{}",
         path.replace("{id}", &format!("{prefix}_01h455vb4pex5vsknk084sn02q"))
     )
+}
+
+/// Literal paths win over `{param}` paths (contract.md, Routing): a path is registered before
+/// every path whose `{param}` segment its literal segment would otherwise match, so none is
+/// shadowed (`/deals/bulk-stage` before `/deals/{id}`).
+#[test]
+fn no_literal_path_is_shadowed_by_a_parameter_path() {
+    let mut order: Vec<&str> = Vec::new();
+    for e in endpoints() {
+        if !order.contains(&e.path) {
+            order.push(e.path);
+        }
+    }
+    let param = |s: &str| s.starts_with('{');
+    let mut pairs = 0;
+    for (i, a) in order.iter().enumerate() {
+        for (j, b) in order.iter().enumerate() {
+            let (sa, sb): (Vec<&str>, Vec<&str>) = (a.split('/').collect(), b.split('/').collect());
+            if i == j || sa.len() != sb.len() {
+                continue;
+            }
+            // `b` would match `a`'s path: each segment equal or `b`'s a parameter, one at least.
+            let matches = sa.iter().zip(&sb).all(|(x, y)| x == y || param(y));
+            let literal_over_param = sa.iter().zip(&sb).any(|(x, y)| !param(x) && param(y));
+            if matches && literal_over_param {
+                pairs += 1;
+                assert!(i < j, "{a} is registered after {b}, which shadows it");
+            }
+        }
+    }
+    assert!(
+        pairs >= 1,
+        "the table has a literal path beside a parameter path (bulk-stage)"
+    );
 }
 
 #[rstest]
@@ -101,6 +137,40 @@ fn sample(app: &TestApp, method: &str, path: &str) -> (String, Option<serde_json
             format!("/api/v1/companies/{}", id_of(app.company(json!({"name": "S"})))),
             None,
         ),
+        ("POST", "/deals") => ("/api/v1/deals".into(), Some(json!({"name": "Sample"}))),
+        ("PATCH", "/deals/{id}") => {
+            let id = id_of(app.deal(json!({"name": "S"})));
+            (format!("/api/v1/deals/{id}"), Some(json!({"notes": "N"})))
+        }
+        ("DELETE", "/deals/{id}") => (format!("/api/v1/deals/{}", id_of(app.deal(json!({"name": "S"})))), None),
+        ("PATCH", "/deals/{id}/stage") => {
+            let id = id_of(app.deal(json!({"name": "S"})));
+            (format!("/api/v1/deals/{id}/stage"), Some(json!({"stage": "won"})))
+        }
+        ("PATCH", "/deals/bulk-stage") => {
+            let id = id_of(app.deal(json!({"name": "S"})));
+            (
+                "/api/v1/deals/bulk-stage".into(),
+                Some(json!({"deal_ids": [id], "stage": "prospect"})),
+            )
+        }
+        ("POST", "/deals/{id}/contacts") => {
+            let id = id_of(app.deal(json!({"name": "S"})));
+            let contact = id_of(app.contact(json!({"first_name": "L"})));
+            (
+                format!("/api/v1/deals/{id}/contacts"),
+                Some(json!({"contact_id": contact, "role": "Buyer"})),
+            )
+        }
+        ("DELETE", "/deals/{id}/contacts/{contact_id}") => {
+            let id = id_of(app.deal(json!({"name": "S"})));
+            let contact = id_of(app.contact(json!({"first_name": "L"})));
+            let linked = app
+                .post(&format!("/api/v1/deals/{id}/contacts"), json!({"contact_id": contact}))
+                .send();
+            assert_eq!(linked.status, 201, "{}", linked.text);
+            (format!("/api/v1/deals/{id}/contacts/{contact}"), None)
+        }
         ("POST", "/keys") => ("/api/v1/keys".into(), Some(json!({"name": "sample"}))),
         ("DELETE", "/keys/{id}") => {
             let r = app.post("/api/v1/keys", json!({"name": "doomed"})).send();
@@ -177,6 +247,9 @@ fn valid_body(method: &str, path: &str) -> Option<serde_json::Value> {
     match (method, path) {
         ("PATCH", "/contacts/{id}") => Some(json!({"title": "x"})),
         ("PATCH", "/companies/{id}") => Some(json!({"industry": "x"})),
+        ("PATCH", "/deals/{id}") => Some(json!({"notes": "x"})),
+        ("PATCH", "/deals/{id}/stage") => Some(json!({"stage": "won"})),
+        ("POST", "/deals/{id}/contacts") => Some(json!({"contact_id": "cnt_01h455vb4pex5vsknk084sn03q"})),
         ("GET" | "DELETE", _) => None,
         _ => panic!("no valid body known for {method} {path}: add one here so the route is checked"),
     }
@@ -199,16 +272,28 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
         .send()
         .body["data"]
         .clone();
+    let deal = app
+        .post("/api/v1/deals", json!({"name": "TheirDeal"}))
+        .key(&theirs)
+        .send()
+        .body["data"]
+        .clone();
     let key = get("/api/v1/keys").body["data"][0].clone();
     let id_for = |path: &str| match path.split('/').nth(1) {
         Some("contacts") => contact["id"].as_str().unwrap().to_owned(),
         Some("companies") => company["id"].as_str().unwrap().to_owned(),
+        Some("deals") => deal["id"].as_str().unwrap().to_owned(),
         Some("keys") => key["id"].as_str().unwrap().to_owned(),
         other => panic!("no record of another workspace for {other:?}: add one here"),
     };
     let mut checked = 0;
     for e in endpoints().into_iter().filter(|e| e.path.contains("{id}")) {
-        let path = format!("/api/v1{}", e.path.replace("{id}", &id_for(e.path)));
+        let path = format!(
+            "/api/v1{}",
+            e.path
+                .replace("{id}", &id_for(e.path))
+                .replace("{contact_id}", contact["id"].as_str().unwrap())
+        );
         let req = app.req(e.method.as_str(), &path);
         let r = match valid_body(e.method.as_str(), e.path) {
             Some(b) => req.json(b).send(),
@@ -227,11 +312,15 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
         get(&format!("/api/v1/companies/{}", company["id"].as_str().unwrap())).body["data"],
         company
     );
+    assert_eq!(
+        get(&format!("/api/v1/deals/{}", deal["id"].as_str().unwrap())).body["data"],
+        deal
+    );
     assert_eq!(get("/api/v1/keys").body["data"][0]["id"], key["id"]);
     assert_eq!(
         get("/api/v1/audit-logs").body["meta"]["total"],
-        3,
-        "only their own three creations"
+        4,
+        "only their own four creations"
     );
 }
 

@@ -193,6 +193,13 @@ impl TestApp {
         r.body["data"].clone()
     }
 
+    /// Creates a deal and returns its body's `data`.
+    pub fn deal(&self, body: Value) -> Value {
+        let r = self.post("/api/v1/deals", body).send();
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.body["data"].clone()
+    }
+
     /// Creates a company and returns its body's `data`.
     pub fn company(&self, body: Value) -> Value {
         let r = self.post("/api/v1/companies", body).send();

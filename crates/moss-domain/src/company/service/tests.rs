@@ -189,6 +189,11 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
     let ws = actor.workspace_id;
     let id = CompanyId::generate();
     let mut tx = FakeTx::new();
+    tx.deal_extras
+        .expect_clear_company()
+        .withf(move |w, i, _| *w == ws && *i == id)
+        .times(1)
+        .returning(|_, _, _| Ok(crate::deal::ports::Cleared::default()));
     tx.companies
         .expect_delete()
         .withf(move |w, i| *w == ws && *i == id)

@@ -507,6 +507,13 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
     let ws = actor.workspace_id;
     let id = ContactId::generate();
     let mut tx = FakeTx::new();
+    let linked = crate::id::DealId::generate().to_string();
+    let listed = linked.clone();
+    tx.deal_extras
+        .expect_remove_contact_links()
+        .withf(move |w, i| *w == ws && *i == id)
+        .times(1)
+        .returning(move |_, _| Ok(vec![listed.clone()]));
     tx.contacts
         .expect_delete()
         .withf(move |w, i| *w == ws && *i == id)
@@ -519,6 +526,15 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
         let audit = result.unwrap().events.remove(0);
         assert_eq!(audit.event_type(), "contact.deleted");
         assert_eq!(audit.target_id, id.to_string());
+        let deal_links = BTreeMap::from([
+            ("count".to_owned(), Value::Number(crate::value::Number::Int(1))),
+            ("ids".to_owned(), Value::List(vec![Value::String(linked)])),
+        ]);
+        let deleted = BTreeMap::from([("deal_links".to_owned(), Value::Map(deal_links))]);
+        assert_eq!(
+            audit.metadata,
+            BTreeMap::from([("deleted".to_owned(), Value::Map(deleted))])
+        );
     } else {
         assert_eq!(result.unwrap_err(), DomainError::NotFound("Contact not found.".into()));
     }
