@@ -643,6 +643,9 @@ enum Rule {
     Url,
     Domain,
     CompanyRef,
+    Stage,
+    Currency,
+    Date,
 }
 
 impl Rule {
@@ -657,6 +660,9 @@ impl Rule {
             Self::Url => accepts_url(s),
             Self::Domain => accepts_domain(s),
             Self::CompanyRef => accepts_company_ref(s),
+            Self::Stage => moss_domain::deal::Stage::parse("stage", s).is_ok(),
+            Self::Currency => moss_domain::deal::Currency::parse("currency", s).is_ok(),
+            Self::Date => patch_with("expected_close", set(s), moss_domain::deal::model::date).is_ok(),
         }
     }
 
@@ -667,6 +673,42 @@ impl Rule {
             Self::Url => prop_oneof![5 => url(), 1 => free_text(MAX_URL)].boxed(),
             Self::Domain => prop_oneof![5 => domain(), 1 => free_text(MAX_HOST), 1 => around(MAX_HOST)].boxed(),
             Self::CompanyRef => prop_oneof![5 => company_ref(), 1 => free_text(40)].boxed(),
+            Self::Stage => mutated(padded(
+                select(
+                    &[
+                        "lead",
+                        "prospect",
+                        "negotiation",
+                        "won",
+                        "lost",
+                        "Lead",
+                        "LOST",
+                        "open",
+                        "",
+                        "won,lost",
+                    ][..],
+                )
+                .prop_map(str::to_owned)
+                .boxed(),
+            )),
+            Self::Currency => mutated(padded(
+                prop_oneof![
+                    3 => select(moss_domain::deal::Currency::all_codes()).prop_map(|c| c.to_owned()),
+                    2 => select(moss_domain::deal::Currency::all_codes()).prop_map(|c| c.to_lowercase()),
+                    1 => "[A-Za-z]{2,4}",
+                    1 => Just("Usd".to_owned()),
+                ]
+                .boxed(),
+            )),
+            Self::Date => mutated(padded(
+                prop_oneof![
+                    3 => (1900u32..2100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+                    2 => (0u32..10_000, 0u32..=13, 0u32..=32).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+                    1 => (1u32..=12, 1u32..=9).prop_map(|(m, d)| format!("2026-{m}-{d}")),
+                    1 => blank(),
+                ]
+                .boxed(),
+            )),
         }
     }
 }
@@ -689,6 +731,16 @@ const COMPANY_RULES: &[(&str, Rule)] = &[
     ("website", Rule::Url),
     ("phone", Rule::Optional(MAX_PHONE)),
     ("notes", Rule::Optional(MAX_NOTES)),
+];
+
+const DEAL_RULES: &[(&str, Rule)] = &[
+    ("name", Rule::Required(MAX_NAME)),
+    ("stage", Rule::Stage),
+    ("currency", Rule::Currency),
+    ("expected_close", Rule::Date),
+    ("company_id", Rule::CompanyRef),
+    ("notes", Rule::Optional(MAX_NOTES)),
+    ("lost_reason", Rule::Optional(moss_domain::deal::model::MAX_LOST_REASON)),
 ];
 
 /// The rule of a field in a PATCH body (a required field may not be cleared).
@@ -739,6 +791,23 @@ proptest! {
             agree(schemas, &format!("CompanyUpdate.{name}"), schemas.property("CompanyUpdate", name), &s, patch.accepts(&s))?;
             if name == "name" {
                 agree(schemas, "KeyCreate.name", schemas.property("KeyCreate", "name"), &s, rule.accepts(&s))?;
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn deal_string_fields_match_the_parsers(case in field_and_string(DEAL_RULES)) {
+        let (name, rule, s) = case;
+        with_schemas(|schemas| -> Result<(), TestCaseError> {
+            agree(schemas, &format!("DealCreate.{name}"), schemas.property("DealCreate", name), &s, rule.accepts(&s))?;
+            let patch = patch_rule(rule);
+            agree(schemas, &format!("DealUpdate.{name}"), schemas.property("DealUpdate", name), &s, patch.accepts(&s))?;
+            if name == "stage" {
+                agree(schemas, "StageMove.stage", schemas.property("StageMove", "stage"), &s, rule.accepts(&s))?;
+            }
+            if name == "lost_reason" {
+                agree(schemas, "StageMove.lost_reason", schemas.property("StageMove", "lost_reason"), &s, rule.accepts(&s))?;
             }
             Ok(())
         })?;

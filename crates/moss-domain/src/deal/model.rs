@@ -247,7 +247,7 @@ impl NewDeal {
         let value = input.value.and_then(|n| e.check(cents("value", n)));
         let currency = input
             .currency
-            .map_or(Ok(Currency::USD), |c| Currency::parse("currency", c.trim()))
+            .map_or(Ok(Currency::USD), |c| Currency::parse("currency", &c))
             .map_err(|err| e.push(err.field, err.message))
             .ok();
         let expected_close = input
@@ -332,7 +332,7 @@ fn required_with<T>(
     match raw {
         Patch::Absent => Ok(None),
         Patch::Null => Err(FieldError::new(field, "is required and cannot be null")),
-        Patch::Set(s) => parse(field, s.trim()).map(Some),
+        Patch::Set(s) => parse(field, &s).map(Some),
     }
 }
 
