@@ -906,6 +906,48 @@ fn records_of_another_workspace_are_invisible(#[case] backend: Backend) {
 // Contact list: search, filters, sorting, paging
 // ---------------------------------------------------------------------------------------------
 
+/// The shared search index follows every write: a changed record is found by its new words only,
+/// a deleted one by none, and a `q`-only total (counted on the index) agrees with the same search
+/// combined with a filter that keeps everything (counted through the record table).
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn the_search_index_follows_updates_and_deletes(#[case] backend: Backend) {
+    let fx = fixture!(backend);
+    let ws = fx.workspace("acme");
+    let other = fx.workspace("other");
+    let a = fx.insert_contact(&new_contact(ws, "Zebedee"));
+    let b = fx.insert_contact(&new_contact(ws, "Zebulon"));
+    fx.insert_contact(&new_contact(other, "Zebedee"));
+    assert_eq!(fx.search_contacts(ws, "zeb"), vec![a.id, b.id]);
+    let renamed = Contact {
+        first_name: "Quentin".into(),
+        ..b.clone()
+    };
+    fx.update_contact(&renamed).unwrap();
+    assert_eq!(fx.search_contacts(ws, "zeb"), vec![a.id]);
+    assert_eq!(fx.search_contacts(ws, "quent"), vec![b.id]);
+    assert!(fx.write(|tx| tx.contacts().delete(ws, a.id)).unwrap());
+    assert_eq!(fx.search_contacts(ws, "zeb"), Vec::<ContactId>::new());
+    let both = |q: &str| {
+        let only_q = contact_filter(Some(q), None, None, None).unwrap();
+        let with_window = ListFilter {
+            window: Window {
+                created_after: Some(ts(-1_000_000_000)),
+                ..Window::default()
+            },
+            ..only_q.clone()
+        };
+        let page = PageRequest::<ContactSort>::first();
+        (
+            fx.contacts(ws, &only_q, &page).total,
+            fx.contacts(ws, &with_window, &page).total,
+        )
+    };
+    assert_eq!(both("quent"), (1, 1));
+    assert_eq!(both("zeb"), (0, 0));
+}
+
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]

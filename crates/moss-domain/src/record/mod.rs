@@ -183,6 +183,11 @@ impl<F: Default + PartialEq> ListFilter<F> {
     pub fn keeps_all(&self) -> bool {
         self.words.is_empty() && self.tag.is_none() && self.window.is_open() && self.own == F::default()
     }
+
+    /// Whether `q` is its only filter (a list's total is then the search index's count).
+    pub fn words_only(&self) -> bool {
+        !self.words.is_empty() && self.tag.is_none() && self.window.is_open() && self.own == F::default()
+    }
 }
 
 /// The text a record is found by, in the columns the search tiers use.

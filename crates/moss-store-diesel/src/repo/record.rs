@@ -120,28 +120,45 @@ pub(crate) fn write_search(
     Ok(())
 }
 
-/// The SQL condition "`<table>.id` is a record of `kind` whose search text has every word as a
-/// prefix", on the connection's backend: the SQL up to the bound query, and the query, which
-/// the caller binds and closes with `))`. Words are letters and digits only.
-pub(crate) fn matches_words(c: &MossConnection, table: &str, kind: &str, words: &[String]) -> (String, String) {
+/// The backend's full-text condition on `search_documents`, up to its bound query, and the query:
+/// every word as a prefix (`'w1':* & 'w2':*` for Postgres, `"w1"* "w2"*` for FTS5, whose terms
+/// AND). The caller binds the query and closes the condition with `)`. Words are letters and
+/// digits only.
+fn search_condition(c: &MossConnection, words: &[String]) -> (&'static str, String) {
     match c {
         MossConnection::Pg(_) => (
-            format!(
-                "{table}.id IN (SELECT record_id FROM search_documents WHERE kind = '{kind}' \
-                 AND search @@ to_tsquery('simple', "
-            ),
-            // `'w1':* & 'w2':*`: every word as a prefix.
+            "search @@ to_tsquery('simple', ",
             words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & "),
         ),
         MossConnection::Sqlite(_) => (
-            format!(
-                "{table}.id IN (SELECT record_id FROM search_documents WHERE kind = '{kind}' \
-                 AND seq IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
-            ),
-            // `"w1"* "w2"*`: every word as a prefix (FTS5's implicit AND).
+            "seq IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ",
             words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
         ),
     }
+}
+
+/// The SQL condition "`<table>.id` is a record of `kind` whose search text has every word as a
+/// prefix", up to its bound query, and the query, which the caller binds and closes with `))`.
+pub(crate) fn matches_words(c: &MossConnection, table: &str, kind: &str, words: &[String]) -> (String, String) {
+    let (condition, query) = search_condition(c, words);
+    (
+        format!("{table}.id IN (SELECT record_id FROM search_documents WHERE kind = '{kind}' AND {condition}"),
+        query,
+    )
+}
+
+/// The number of records of `kind` in `ws` whose search text has every word as a prefix.
+fn count_matches(c: &mut MossConnection, ws: &str, kind: &str, words: &[String]) -> Result<i64> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let (condition, query) = search_condition(c, words);
+    search_documents::table
+        .filter(search_documents::workspace_id.eq(ws))
+        .filter(search_documents::kind.eq(kind))
+        .filter(sql::<Bool>(condition).bind::<Text, _>(query).sql(")"))
+        .count()
+        .get_result(c)
+        .map_err(error::db)
 }
 
 impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
@@ -191,6 +208,10 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
         let ws = ws.to_string();
         let total = if f.keeps_all() {
             stored_total(self.conn, &ws, R::TABLE)?
+        } else if f.words_only() {
+            // Every record has its one entry in the index, written in its transaction: counting
+            // the matches there needs no join with the record table.
+            count(count_matches(self.conn, &ws, R::KIND, &f.words)?)
         } else {
             count(R::count(self.conn, &ws, f).map_err(error::db)?)
         };

@@ -85,7 +85,10 @@ fn assert_400(r: &Resp, fields: &[&str]) {
 
 fn link(app: &TestApp, deal: &str, contact: &str) {
     let r = app
-        .post(&format!("/api/v1/deals/{deal}/contacts"), json!({"contact_id": contact}))
+        .post(
+            &format!("/api/v1/deals/{deal}/contacts"),
+            json!({"contact_id": contact}),
+        )
         .send();
     assert_eq!(r.status, 201, "{}", r.text);
 }
@@ -123,7 +126,10 @@ fn create_with_defaults(#[values(SQLITE, POSTGRES)] backend: Backend) {
         &app.post("/api/v1/deals", json!({"name": "x".repeat(201)})).send(),
         &["name"],
     );
-    assert_400(&app.post("/api/v1/deals", json!({"name": "A", "stage": "open"})).send(), &["stage"]);
+    assert_400(
+        &app.post("/api/v1/deals", json!({"name": "A", "stage": "open"})).send(),
+        &["stage"],
+    );
     assert_eq!(list(&app, ""), vec![did]);
 }
 
@@ -176,7 +182,10 @@ fn every_field_round_trips(#[values(SQLITE, POSTGRES)] backend: Backend) {
         ("company_id", other["id"].clone()),
         ("notes", json!(null)),
         ("tags", json!(["solo"])),
-        ("custom_fields", json!({"extra": "x", "renewal": false, "source": "referral"})),
+        (
+            "custom_fields",
+            json!({"extra": "x", "renewal": false, "source": "referral"}),
+        ),
         ("updated_at", p.body["data"]["updated_at"].clone()),
     ] {
         want[k] = v;
@@ -243,17 +252,32 @@ fn currency_is_stored_upper_case_and_must_be_a_known_code(#[values(SQLITE, POSTG
     let d = app.deal(json!({"name": "A", "currency": "eur"}));
     assert_eq!(d["currency"], "EUR");
     assert_eq!(app.deal(json!({"name": "B", "currency": "JPY"}))["currency"], "JPY");
-    for bad in [json!("XYZ"), json!("ZZZ"), json!("EURO"), json!("US"), json!("U$D"), json!(978)] {
+    for bad in [
+        json!("XYZ"),
+        json!("ZZZ"),
+        json!("EURO"),
+        json!("US"),
+        json!("U$D"),
+        json!(978),
+    ] {
         let r = app.post("/api/v1/deals", json!({"name": "C", "currency": bad})).send();
         assert_400(&r, &["currency"]);
     }
     let did = id(&d);
     assert_400(
-        &app.patch(&format!("/api/v1/deals/{did}"), json!({"currency": "XYZ"})).send(),
+        &app.patch(&format!("/api/v1/deals/{did}"), json!({"currency": "XYZ"}))
+            .send(),
         &["currency"],
     );
-    let p = app.patch(&format!("/api/v1/deals/{did}"), json!({"currency": "chf"})).send();
-    assert_eq!((p.status, p.body["data"]["currency"].clone()), (200, json!("CHF")), "{}", p.text);
+    let p = app
+        .patch(&format!("/api/v1/deals/{did}"), json!({"currency": "chf"}))
+        .send();
+    assert_eq!(
+        (p.status, p.body["data"]["currency"].clone()),
+        (200, json!("CHF")),
+        "{}",
+        p.text
+    );
     assert_eq!(list(&app, "").len(), 2);
 }
 
@@ -278,7 +302,9 @@ fn value_is_integer_cents_up_to_2_pow_53_minus_1(#[values(SQLITE, POSTGRES)] bac
     assert_eq!(got.body["data"]["value"].as_u64(), Some(9_007_199_254_740_991));
     assert!(got.text.contains("9007199254740991"), "{}", got.text);
     // 100.0 is the integer 100.
-    let r = app.post("/api/v1/deals", json!({"name": "Round", "value": 100.0})).send();
+    let r = app
+        .post("/api/v1/deals", json!({"name": "Round", "value": 100.0}))
+        .send();
     assert_eq!(r.status, 201, "{}", r.text);
     assert!(r.body["data"]["value"].is_u64(), "{}", r.text);
     assert_eq!(r.body["data"]["value"], 100);
@@ -300,12 +326,16 @@ fn value_is_integer_cents_up_to_2_pow_53_minus_1(#[values(SQLITE, POSTGRES)] bac
 fn lost_reason_only_on_a_lost_deal(#[values(SQLITE, POSTGRES)] backend: Backend) {
     let Some(app) = TestApp::start(backend) else { return };
     assert_400(
-        &app.post("/api/v1/deals", json!({"name": "A", "lost_reason": "Price"})).send(),
+        &app.post("/api/v1/deals", json!({"name": "A", "lost_reason": "Price"}))
+            .send(),
         &["lost_reason"],
     );
     assert_400(
-        &app.post("/api/v1/deals", json!({"name": "A", "stage": "won", "lost_reason": "Price"}))
-            .send(),
+        &app.post(
+            "/api/v1/deals",
+            json!({"name": "A", "stage": "won", "lost_reason": "Price"}),
+        )
+        .send(),
         &["lost_reason"],
     );
     assert_400(
@@ -320,7 +350,8 @@ fn lost_reason_only_on_a_lost_deal(#[values(SQLITE, POSTGRES)] backend: Backend)
     let d = app.deal(json!({"name": "Open", "stage": "prospect"}));
     let did = id(&d);
     assert_400(
-        &app.patch(&format!("/api/v1/deals/{did}"), json!({"lost_reason": "Price"})).send(),
+        &app.patch(&format!("/api/v1/deals/{did}"), json!({"lost_reason": "Price"}))
+            .send(),
         &["lost_reason"],
     );
     assert_400(
@@ -331,17 +362,27 @@ fn lost_reason_only_on_a_lost_deal(#[values(SQLITE, POSTGRES)] backend: Backend)
         .send(),
         &["lost_reason"],
     );
-    assert_eq!(app.get(&format!("/api/v1/deals/{did}")).send().body["data"], d, "unchanged");
+    assert_eq!(
+        app.get(&format!("/api/v1/deals/{did}")).send().body["data"],
+        d,
+        "unchanged"
+    );
     // Becoming lost in the same request allows it; on a lost deal it may change.
     let p = app
-        .patch(&format!("/api/v1/deals/{did}"), json!({"stage": "lost", "lost_reason": "Price"}))
+        .patch(
+            &format!("/api/v1/deals/{did}"),
+            json!({"stage": "lost", "lost_reason": "Price"}),
+        )
         .send();
     assert_eq!(p.status, 200, "{}", p.text);
     assert_eq!(p.body["data"]["lost_reason"], "Price");
     let p = app
         .patch(&format!("/api/v1/deals/{did}"), json!({"lost_reason": "Timing"}))
         .send();
-    assert_eq!((p.status, p.body["data"]["lost_reason"].clone()), (200, json!("Timing")));
+    assert_eq!(
+        (p.status, p.body["data"]["lost_reason"].clone()),
+        (200, json!("Timing"))
+    );
     // 500 characters is the limit.
     let p = app
         .patch(&format!("/api/v1/deals/{did}"), json!({"lost_reason": "y".repeat(500)}))
@@ -372,14 +413,18 @@ fn company_id_must_be_a_company_of_the_workspace(#[values(SQLITE, POSTGRES)] bac
         json!("nope"),
         json!(7),
     ] {
-        let r = app.post("/api/v1/deals", json!({"name": "A", "company_id": bad})).send();
+        let r = app
+            .post("/api/v1/deals", json!({"name": "A", "company_id": bad}))
+            .send();
         assert_400(&r, &["company_id"]);
     }
     assert_eq!(list(&app, "").len(), 0);
     let d = app.deal(json!({"name": "A"}));
     let did = id(&d);
     for bad in [theirs, json!("cmp_01h455vb4pex5vsknk084sn02q")] {
-        let r = app.patch(&format!("/api/v1/deals/{did}"), json!({"company_id": bad})).send();
+        let r = app
+            .patch(&format!("/api/v1/deals/{did}"), json!({"company_id": bad}))
+            .send();
         assert_400(&r, &["company_id"]);
     }
     assert_eq!(app.get(&format!("/api/v1/deals/{did}")).send().body["data"], d);
@@ -411,7 +456,9 @@ fn another_workspaces_deal_is_not_found(#[values(SQLITE, POSTGRES)] backend: Bac
         .send()
         .assert_error(404, "NOT_FOUND");
     app.get(&format!("{path}/stages")).send().assert_error(404, "NOT_FOUND");
-    app.get(&format!("{path}/contacts")).send().assert_error(404, "NOT_FOUND");
+    app.get(&format!("{path}/contacts"))
+        .send()
+        .assert_error(404, "NOT_FOUND");
     // A deal that never existed answers the same.
     app.get("/api/v1/deals/deal_01h455vb4pex5vsknk084sn02q")
         .send()
@@ -447,7 +494,10 @@ fn list_filters(#[values(SQLITE, POSTGRES)] backend: Backend) {
     let ids = |idx: &[usize]| idx.iter().map(|&i| f[i].clone()).collect::<Vec<_>>();
     let other = app.other_workspace("other");
     let theirs = app
-        .post("/api/v1/deals", json!({"name": "Renewal theirs", "stage": "lead", "value": 1000}))
+        .post(
+            "/api/v1/deals",
+            json!({"name": "Renewal theirs", "stage": "lead", "value": 1000}),
+        )
         .key(&other)
         .send();
     assert_eq!(theirs.status, 201);
@@ -470,7 +520,8 @@ fn list_filters(#[values(SQLITE, POSTGRES)] backend: Backend) {
     assert_eq!(list(&app, &format!("contact_id={y}")), ids(&[1]));
     assert_eq!(list(&app, "contact_id=cnt_01h455vb4pex5vsknk084sn02q"), ids(&[]));
     assert_400(
-        &app.get("/api/v1/deals?contact_id=cmp_01h455vb4pex5vsknk084sn02q").send(),
+        &app.get("/api/v1/deals?contact_id=cmp_01h455vb4pex5vsknk084sn02q")
+            .send(),
         &["contact_id"],
     );
     // min_value / max_value, inclusive; a deal without a value has none to compare.
@@ -479,7 +530,10 @@ fn list_filters(#[values(SQLITE, POSTGRES)] backend: Backend) {
     assert_eq!(list(&app, "min_value=1000&max_value=2000"), ids(&[0, 1]));
     assert_eq!(list(&app, "min_value=2000&max_value=2000"), ids(&[1]));
     assert_eq!(list(&app, "min_value=0&max_value=0"), ids(&[4]));
-    assert_400(&app.get("/api/v1/deals?min_value=3001&max_value=3000").send(), &["min_value"]);
+    assert_400(
+        &app.get("/api/v1/deals?min_value=3001&max_value=3000").send(),
+        &["min_value"],
+    );
     assert_400(&app.get("/api/v1/deals?min_value=abc").send(), &["min_value"]);
     assert_400(&app.get("/api/v1/deals?max_value=1.5").send(), &["max_value"]);
     // expected_close_before / after, inclusive dates.
@@ -513,7 +567,10 @@ fn list_filters(#[values(SQLITE, POSTGRES)] backend: Backend) {
     assert_eq!(list(&app, "q=first"), ids(&[0]));
     assert_eq!(list(&app, "q=zzz"), ids(&[]));
     // Filters combine with AND.
-    assert_eq!(list(&app, &format!("stage=lead,won&tag=vip&company_id={a}")), ids(&[0, 2]));
+    assert_eq!(
+        list(&app, &format!("stage=lead,won&tag=vip&company_id={a}")),
+        ids(&[0, 2])
+    );
     assert_eq!(list(&app, "stage=won&tag=vip"), ids(&[2]));
     assert_eq!(list(&app, "q=renew&stage=prospect"), ids(&[1]));
     assert_eq!(list(&app, &format!("contact_id={x}&min_value=2000")), ids(&[3]));
@@ -638,7 +695,10 @@ fn the_sync_window_works_on_deals(#[values(SQLITE, POSTGRES)] backend: Backend) 
         })
         .collect();
     let ids: Vec<String> = made.iter().map(id).collect();
-    let t: Vec<String> = made.iter().map(|d| d["created_at"].as_str().unwrap().to_owned()).collect();
+    let t: Vec<String> = made
+        .iter()
+        .map(|d| d["created_at"].as_str().unwrap().to_owned())
+        .collect();
     assert!(t[0] < t[1] && t[1] < t[2], "{t:?}");
     assert_eq!(list(&app, &format!("created_after={}", q(&t[1]))), ids[1..].to_vec());
     assert_eq!(list(&app, &format!("created_before={}", q(&t[1]))), ids[..2].to_vec());
@@ -700,7 +760,11 @@ fn tags_count_contacts_companies_and_deals(#[values(SQLITE, POSTGRES)] backend: 
         counts(&[("vip", 4), ("c-only", 1), ("co-only", 1), ("d-only", 1)])
     );
     let r = app.get("/api/v1/tags").send();
-    assert_eq!(r.body["data"][0], json!({"name": "vip", "count": 4}), "count desc by default");
+    assert_eq!(
+        r.body["data"][0],
+        json!({"name": "vip", "count": 4}),
+        "count desc by default"
+    );
     assert_eq!(tags(&app, "type=deals"), counts(&[("vip", 2), ("d-only", 1)]));
     assert_eq!(tags(&app, "type=contacts"), counts(&[("vip", 1), ("c-only", 1)]));
     assert_eq!(tags(&app, "type=companies"), counts(&[("vip", 1), ("co-only", 1)]));
@@ -713,10 +777,7 @@ fn tags_count_contacts_companies_and_deals(#[values(SQLITE, POSTGRES)] backend: 
     // Deleting a deal drops its counts.
     app.delete(&format!("/api/v1/deals/{}", id(&d))).send();
     assert_eq!(tags(&app, "type=deals"), counts(&[("vip", 1)]));
-    assert_eq!(
-        tags(&app, ""),
-        counts(&[("vip", 3), ("c-only", 1), ("co-only", 1)])
-    );
+    assert_eq!(tags(&app, ""), counts(&[("vip", 3), ("c-only", 1), ("co-only", 1)]));
 }
 
 #[rstest]
@@ -867,7 +928,9 @@ fn deleting_a_deal_removes_its_links_and_keeps_the_contact(#[values(SQLITE, POST
         .header("X-Request-Id", "req-delete-deal")
         .send();
     assert_eq!((r.status, r.body.clone()), (200, json!({"data": null})), "{}", r.text);
-    app.get(&format!("/api/v1/deals/{d}")).send().assert_error(404, "NOT_FOUND");
+    app.get(&format!("/api/v1/deals/{d}"))
+        .send()
+        .assert_error(404, "NOT_FOUND");
     app.get(&format!("/api/v1/deals/{d}/contacts"))
         .send()
         .assert_error(404, "NOT_FOUND");
