@@ -1,19 +1,15 @@
-use std::collections::BTreeMap;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use moss_domain::Result;
 use moss_domain::company::model::{Company, CompanyFilter, CompanySort, Domain};
-use moss_domain::id::{CompanyId, WorkspaceId};
+use moss_domain::id::CompanyId;
 use moss_domain::page::{PageRequest, SortOrder};
-use moss_domain::record::Common;
 use moss_domain::text::{HttpUrl, TagName};
 
-use super::record::record_table;
-use super::{naive, parse_id, utc};
+use super::record::{common, record_table};
+use super::{naive, parse_id};
 use crate::connection::{MossConnection, MultiBackend};
-use crate::error;
-use crate::json::{map_from_text, map_to_text};
+use crate::json::map_to_text;
 use crate::schema::{companies, lower, lower_nullable};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, PartialEq, Clone)]
@@ -51,8 +47,13 @@ impl CompanyRow {
     }
 
     pub(crate) fn into_domain(self, tags: Vec<TagName>) -> Result<Company> {
-        let custom_fields: BTreeMap<_, _> =
-            map_from_text(&self.custom_fields).ok_or_else(|| error::corrupt("custom_fields", &self.custom_fields))?;
+        let common = common(
+            &self.workspace_id,
+            tags,
+            &self.custom_fields,
+            self.created_at,
+            self.updated_at,
+        )?;
         Ok(Company {
             id: parse_id!(CompanyId, self.id)?,
             name: self.name,
@@ -61,13 +62,7 @@ impl CompanyRow {
             website: self.website.map(HttpUrl::from_stored),
             phone: self.phone,
             notes: self.notes,
-            common: Common {
-                workspace_id: parse_id!(WorkspaceId, self.workspace_id)?,
-                tags,
-                custom_fields,
-                created_at: utc(self.created_at),
-                updated_at: utc(self.updated_at),
-            },
+            common,
         })
     }
 }

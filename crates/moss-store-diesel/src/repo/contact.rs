@@ -1,19 +1,15 @@
-use std::collections::BTreeMap;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use moss_domain::Result;
 use moss_domain::contact::model::{Contact, ContactFilter, ContactSort};
-use moss_domain::id::{CompanyId, ContactId, WorkspaceId};
+use moss_domain::id::{CompanyId, ContactId};
 use moss_domain::page::{PageRequest, SortOrder};
-use moss_domain::record::Common;
 use moss_domain::text::{EmailAddress, HttpUrl};
 
-use super::record::record_table;
-use super::{naive, parse_id, utc};
+use super::record::{common, record_table};
+use super::{naive, parse_id};
 use crate::connection::{MossConnection, MultiBackend};
-use crate::error;
-use crate::json::{map_from_text, map_to_text};
+use crate::json::map_to_text;
 use crate::schema::{contacts, lower, lower_nullable};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, PartialEq, Clone)]
@@ -57,8 +53,13 @@ impl ContactRow {
     }
 
     pub(crate) fn into_domain(self, tags: Vec<moss_domain::text::TagName>) -> Result<Contact> {
-        let custom_fields: BTreeMap<_, _> =
-            map_from_text(&self.custom_fields).ok_or_else(|| error::corrupt("custom_fields", &self.custom_fields))?;
+        let common = common(
+            &self.workspace_id,
+            tags,
+            &self.custom_fields,
+            self.created_at,
+            self.updated_at,
+        )?;
         Ok(Contact {
             id: parse_id!(ContactId, self.id)?,
             first_name: self.first_name,
@@ -69,13 +70,7 @@ impl ContactRow {
             linkedin_url: self.linkedin_url.map(HttpUrl::from_stored),
             company_id: self.company_id.map(|c| parse_id!(CompanyId, c)).transpose()?,
             notes: self.notes,
-            common: Common {
-                workspace_id: parse_id!(WorkspaceId, self.workspace_id)?,
-                tags,
-                custom_fields,
-                created_at: utc(self.created_at),
-                updated_at: utc(self.updated_at),
-            },
+            common,
         })
     }
 }

@@ -1,8 +1,6 @@
 //! Deals: the record (on the machinery of `repo::record`), and what the record machinery does
 //! not cover: stage history, contact links, the pipeline and clearing a company's references.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
@@ -13,16 +11,15 @@ use moss_domain::deal::ports::{
 };
 use moss_domain::id::{CompanyId, ContactId, DealId, WorkspaceId, new_uuid};
 use moss_domain::page::{Page, PageRequest, SortOrder};
-use moss_domain::record::Common;
 use moss_domain::time::Timestamp;
 
 use super::contact::ContactRow;
-use super::record::record_table;
+use super::record::{common, record_table};
 use super::tag::tags_of;
 use super::{count, limits, naive, parse_id, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
-use crate::json::{map_from_text, map_to_text};
+use crate::json::map_to_text;
 use crate::schema::{contacts, deal_contacts, deal_stages, deals, lower};
 use crate::store::DieselTx;
 
@@ -72,8 +69,13 @@ impl DealRow {
     }
 
     pub(crate) fn into_domain(self, tags: Vec<moss_domain::text::TagName>) -> Result<Deal> {
-        let custom_fields: BTreeMap<_, _> =
-            map_from_text(&self.custom_fields).ok_or_else(|| error::corrupt("custom_fields", &self.custom_fields))?;
+        let common = common(
+            &self.workspace_id,
+            tags,
+            &self.custom_fields,
+            self.created_at,
+            self.updated_at,
+        )?;
         Ok(Deal {
             id: parse_id!(DealId, self.id)?,
             name: self.name,
@@ -87,13 +89,7 @@ impl DealRow {
             lost_reason: self.lost_reason,
             closed_at: self.closed_at.map(utc),
             stage_changed_at: utc(self.stage_changed_at),
-            common: Common {
-                workspace_id: parse_id!(WorkspaceId, self.workspace_id)?,
-                tags,
-                custom_fields,
-                created_at: utc(self.created_at),
-                updated_at: utc(self.updated_at),
-            },
+            common,
         })
     }
 }
@@ -370,36 +366,29 @@ impl DealRepo for DieselTx<'_> {
 
     fn clear_company(&mut self, ws: WorkspaceId, company: CompanyId, at: Timestamp) -> Result<Cleared> {
         let (ws, company, at) = (ws.to_string(), company.to_string(), naive(&at));
-        let mut contact_ids: Vec<String> = contacts::table
-            .filter(contacts::workspace_id.eq(&ws))
-            .filter(contacts::company_id.eq(&company))
-            .select(contacts::id)
-            .load(self.conn)
-            .map_err(error::db)?;
-        diesel::update(
-            contacts::table
-                .filter(contacts::workspace_id.eq(&ws))
-                .filter(contacts::company_id.eq(&company)),
-        )
-        .set((contacts::company_id.eq(None::<String>), contacts::updated_at.eq(at)))
-        .execute(self.conn)
-        .map_err(error::db)?;
-        let mut deal_ids: Vec<String> = deals::table
-            .filter(deals::workspace_id.eq(&ws))
-            .filter(deals::company_id.eq(&company))
-            .select(deals::id)
-            .load(self.conn)
-            .map_err(error::db)?;
-        diesel::update(
-            deals::table
-                .filter(deals::workspace_id.eq(&ws))
-                .filter(deals::company_id.eq(&company)),
-        )
-        .set((deals::company_id.eq(None::<String>), deals::updated_at.eq(at)))
-        .execute(self.conn)
-        .map_err(error::db)?;
-        contact_ids.sort();
-        deal_ids.sort();
+        // The company's records of one table: their ids, then company_id cleared and updated_at moved.
+        macro_rules! clear {
+            ($t:ident) => {{
+                let mut ids: Vec<String> = $t::table
+                    .filter($t::workspace_id.eq(&ws))
+                    .filter($t::company_id.eq(&company))
+                    .select($t::id)
+                    .load(self.conn)
+                    .map_err(error::db)?;
+                diesel::update(
+                    $t::table
+                        .filter($t::workspace_id.eq(&ws))
+                        .filter($t::company_id.eq(&company)),
+                )
+                .set(($t::company_id.eq(None::<String>), $t::updated_at.eq(at)))
+                .execute(self.conn)
+                .map_err(error::db)?;
+                ids.sort();
+                ids
+            }};
+        }
+        let contact_ids = clear!(contacts);
+        let deal_ids = clear!(deals);
         Ok(Cleared {
             contacts: contact_ids,
             deals: deal_ids,

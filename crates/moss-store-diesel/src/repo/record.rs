@@ -10,7 +10,7 @@ use moss_domain::Result;
 use moss_domain::id::{TypedId, WorkspaceId};
 use moss_domain::page::{Page, PageRequest};
 use moss_domain::record::service::not_found;
-use moss_domain::record::{ListFilter, Record, RecordRepo, SearchText};
+use moss_domain::record::{Common, ListFilter, Record, RecordRepo, SearchText};
 use moss_domain::text::TagName;
 
 use super::tag::{add_record_tags, clear_record_tags, set_record_tags, tags_of, with_joined_tags};
@@ -83,6 +83,25 @@ struct SearchRow<'a> {
     names: &'a str,
     keys: &'a str,
     other: &'a str,
+}
+
+/// The common fields of a stored record: the row's workspace, tags, custom fields (JSON text)
+/// and timestamps.
+pub(crate) fn common(
+    workspace_id: &str,
+    tags: Vec<TagName>,
+    custom_fields: &str,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+) -> Result<Common> {
+    Ok(Common {
+        workspace_id: WorkspaceId::parse(workspace_id).ok_or_else(|| error::corrupt("WorkspaceId", workspace_id))?,
+        tags,
+        custom_fields: crate::json::map_from_text(custom_fields)
+            .ok_or_else(|| error::corrupt("custom_fields", custom_fields))?,
+        created_at: super::utc(created_at),
+        updated_at: super::utc(updated_at),
+    })
 }
 
 /// Writes a record's entry in the search index (insert for a new record; an update inserts the
