@@ -96,6 +96,8 @@ pub struct PipelineRow {
 /// Deals beyond their record.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait DealRepo {
+    /// Which of `ids` are deals of the workspace.
+    fn existing(&mut self, workspace_id: WorkspaceId, ids: &[DealId]) -> Result<Vec<DealId>>;
     /// Closes the deal's open stage span at `at` and opens one for `stage` from `at`.
     fn enter_stage(&mut self, workspace_id: WorkspaceId, deal: DealId, stage: Stage, at: Timestamp) -> Result<()>;
     /// A page of the deal's stage history.

@@ -78,22 +78,21 @@ pub fn bulk_move(
     lost_reason: Patch<String>,
 ) -> Result<Change<Vec<Deal>>> {
     actor.authorize(Permission::Write)?;
+    // Every id that names no deal of the workspace is reported at once, before anything moves.
+    let found = tx.deal_extras().existing(actor.workspace_id, ids)?;
+    let mut e = Errors::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !found.contains(id) {
+            e.push(format!("deal_ids[{i}]"), format!("no deal {id} in this workspace"));
+        }
+    }
+    e.finish().map_err(DomainError::Validation)?;
     let mut deals = Vec::with_capacity(ids.len());
     let mut events = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        match move_stage(tx, actor, *id, stage, lost_reason.clone()) {
-            Ok(change) => {
-                deals.push(change.value);
-                events.extend(change.events);
-            }
-            Err(DomainError::NotFound(_)) => {
-                return Err(DomainError::field(
-                    format!("deal_ids[{i}]"),
-                    format!("no deal {id} in this workspace"),
-                ));
-            }
-            Err(e) => return Err(e),
-        }
+    for id in ids {
+        let change = move_stage(tx, actor, *id, stage, lost_reason.clone())?;
+        deals.push(change.value);
+        events.extend(change.events);
     }
     Ok(Change { value: deals, events })
 }

@@ -170,6 +170,19 @@ struct GroupRow {
 }
 
 impl DealRepo for DieselTx<'_> {
+    fn existing(&mut self, ws: WorkspaceId, ids: &[DealId]) -> Result<Vec<DealId>> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        deals::table
+            .filter(deals::workspace_id.eq(ws.to_string()))
+            .filter(deals::id.eq_any(&ids))
+            .select(deals::id)
+            .load::<String>(self.conn)
+            .map_err(error::db)?
+            .into_iter()
+            .map(|id| parse_id!(DealId, id))
+            .collect()
+    }
+
     fn enter_stage(&mut self, ws: WorkspaceId, deal: DealId, stage: Stage, at: Timestamp) -> Result<()> {
         let (ws, deal, at) = (ws.to_string(), deal.to_string(), naive(&at));
         diesel::update(
