@@ -14,6 +14,7 @@ use actix_web::http::header::HeaderValue;
 use actix_web::test::TestRequest;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
+use moss_domain::deal::Deal;
 use moss_domain::id::{CompanyId, ContactId, RequestIdValue};
 use moss_domain::key::NewKey;
 use proptest::collection::vec;
@@ -327,6 +328,27 @@ const COMPANY_FIELDS: &[&str] = &[
     "custom_fields",
 ];
 const KEY_FIELDS: &[&str] = &["name", "scope", "expires_at"];
+const DEAL_FIELDS: &[&str] = &[
+    "name",
+    "stage",
+    "value",
+    "currency",
+    "expected_close",
+    "company_id",
+    "notes",
+    "lost_reason",
+    "tags",
+    "custom_fields",
+];
+const BULK_FIELDS: &[&str] = &["deal_ids", "stage", "lost_reason"];
+
+pub(crate) fn deal_create(body: &Json) -> Result<(), ApiError> {
+    parse_body(body, records::read_create::<Deal>)
+}
+
+pub(crate) fn deal_update(body: &Json) -> Result<(), ApiError> {
+    parse_body(body, records::read_update::<Deal>)
+}
 
 /// Whether `field` is a path into `map` for a route reading `fields`: a field, an item of a
 /// list field (`tags[3]`), a key of an object field (`custom_fields.tier`) or an item of a list
@@ -572,6 +594,19 @@ proptest! {
     #[test]
     fn company_update_bodies_are_checked_field_by_field(body in body(COMPANY_FIELDS)) {
         check_answer(company_update(&body), &body, COMPANY_FIELDS)?;
+    }
+
+    #[test]
+    fn deal_bodies_are_checked_field_by_field(body in body(DEAL_FIELDS)) {
+        check_answer(deal_create(&body), &body, DEAL_FIELDS)?;
+        check_answer(deal_update(&body), &body, DEAL_FIELDS)?;
+    }
+
+    #[test]
+    fn stage_move_bodies_are_checked_field_by_field(body in body(BULK_FIELDS)) {
+        check_answer(parse_body(&body, crate::routes::deals::read_bulk_move), &body, BULK_FIELDS)?;
+        let single: &[&str] = &["stage", "lost_reason"];
+        check_answer(parse_body(&body, crate::routes::deals::read_stage_move), &body, single)?;
     }
 
     #[test]
