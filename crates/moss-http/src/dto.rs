@@ -85,7 +85,11 @@ pub fn created_api_key(k: &ApiKey, secret: Option<&str>) -> Value {
 
 /// A contact.
 pub fn contact(c: &Contact) -> Value {
-    to_value(&wire::Contact {
+    to_value(&contact_record(c))
+}
+
+fn contact_record(c: &Contact) -> wire::Contact {
+    wire::Contact {
         id: c.id.to_string(),
         first_name: c.first_name.clone(),
         last_name: c.last_name.clone(),
@@ -99,7 +103,7 @@ pub fn contact(c: &Contact) -> Value {
         custom_fields: object(&c.common.custom_fields),
         created_at: time(&c.common.created_at),
         updated_at: time(&c.common.updated_at),
-    })
+    }
 }
 
 /// A company.
@@ -251,14 +255,11 @@ pub fn deal_patch(b: &mut Body) -> DealPatch {
 
 /// A deal's contact link, with the contact.
 pub fn deal_contact(l: &DealContact) -> Value {
-    let Value::Object(contact) = contact(&l.contact) else {
-        return Value::Null;
-    };
-    let mut out = Map::new();
-    out.insert("deal_id".into(), Value::String(l.deal_id.to_string()));
-    out.insert("contact_id".into(), Value::String(l.contact_id.to_string()));
-    out.insert("role".into(), l.role.clone().map_or(Value::Null, Value::String));
-    out.insert("created_at".into(), Value::String(time(&l.created_at)));
-    out.insert("contact".into(), Value::Object(contact));
-    Value::Object(out)
+    to_value(&wire::deal::DealContact {
+        deal_id: l.deal_id.to_string(),
+        contact_id: l.contact_id.to_string(),
+        role: l.role.clone(),
+        created_at: time(&l.created_at),
+        contact: contact_record(&l.contact),
+    })
 }

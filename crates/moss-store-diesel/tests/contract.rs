@@ -117,7 +117,11 @@ impl Fx {
         self.write(|tx| {
             let mut c = c.clone();
             c.common.tags = canonical(tx, c.common.workspace_id, &c.common.tags)?;
-            tx.contacts().update(&c)?;
+            let before = tx
+                .contacts()
+                .get(c.common.workspace_id, c.id)?
+                .unwrap_or_else(|| c.clone());
+            tx.contacts().update(&c, &before)?;
             Ok(c)
         })
     }
@@ -866,13 +870,16 @@ fn records_of_another_workspace_are_invisible(#[case] backend: Backend) {
     assert!(fx.read(|tx| tx.companies().get(b, company.id)).unwrap().is_none());
     assert_eq!(fx.read(|tx| tx.companies().id_by_unique(b, "acme.com")).unwrap(), None);
     let r = fx.write(|tx| {
-        tx.companies().update(&Company {
-            common: Common {
-                workspace_id: b,
-                ..company.clone().common.clone()
+        tx.companies().update(
+            &Company {
+                common: Common {
+                    workspace_id: b,
+                    ..company.clone().common.clone()
+                },
+                ..company.clone()
             },
-            ..company.clone()
-        })
+            &company,
+        )
     });
     assert!(matches!(r, Err(DomainError::NotFound(_))), "{r:?}");
     assert!(!fx.write(|tx| tx.companies().delete(b, company.id)).unwrap());
@@ -1332,10 +1339,13 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
     fx.insert_company(&new_company(ws, "No domain 1"));
     let nodomain = fx.insert_company(&new_company(ws, "No domain 2"));
     let r = fx.write(|tx| {
-        tx.companies().update(&Company {
-            domain: acme.domain.clone(),
-            ..nodomain.clone()
-        })
+        tx.companies().update(
+            &Company {
+                domain: acme.domain.clone(),
+                ..nodomain.clone()
+            },
+            &nodomain,
+        )
     });
     assert!(is_conflict(&r), "{r:?}");
 
@@ -1355,7 +1365,7 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
     fx.write(|tx| {
         let mut c = changed.clone();
         c.common.tags = canonical(tx, ws, &c.common.tags)?;
-        tx.companies().update(&c)
+        tx.companies().update(&c, &stored)
     })
     .unwrap();
     let reread = fx.read(|tx| tx.companies().get(ws, acme.id)).unwrap().unwrap();
@@ -1372,7 +1382,7 @@ fn company_round_trip_and_delete_clears_contacts(#[case] backend: Backend) {
     assert_eq!(fx.read(|tx| tx.companies().id_by_unique(ws, "acme.com")).unwrap(), None);
     let ghost = new_company(ws, "Ghost");
     assert!(matches!(
-        fx.write(|tx| tx.companies().update(&ghost)),
+        fx.write(|tx| tx.companies().update(&ghost, &ghost)),
         Err(DomainError::NotFound(_))
     ));
 
@@ -1440,10 +1450,13 @@ fn company_search_and_filters(#[case] backend: Backend) {
         assert!(r.is_ok(), "q={q:?}: {r:?}");
     }
     fx.write(|tx| {
-        tx.companies().update(&Company {
-            notes: None,
-            ..globex.clone()
-        })
+        tx.companies().update(
+            &Company {
+                notes: None,
+                ..globex.clone()
+            },
+            &globex,
+        )
     })
     .unwrap();
     assert_eq!(fx.search_companies(ws, "acme"), [acme.id]);

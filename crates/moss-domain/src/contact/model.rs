@@ -86,6 +86,11 @@ pub fn company_reference(field: &str, raw: &str) -> Result<CompanyId, FieldError
     CompanyId::parse_reference(raw.trim()).ok_or_else(|| FieldError::new(field, "must be a company id (cmp_...)"))
 }
 
+/// Parses a contact reference (TypeID or UUID) in a body or query field.
+pub fn contact_reference(field: &str, raw: &str) -> Result<ContactId, FieldError> {
+    ContactId::parse_reference(raw.trim()).ok_or_else(|| FieldError::new(field, "must be a contact id (cnt_...)"))
+}
+
 impl NewContact {
     /// Checks every field, reporting all bad ones at once.
     pub fn parse(input: ContactInput) -> Result<Self, Vec<FieldError>> {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use strum::IntoEnumIterator;
 
 use crate::audit::AuditEvent;
-use crate::contact::model::{check_company, company_reference};
+use crate::contact::model::{check_company, company_reference, contact_reference};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, DealId, WorkspaceId};
 use crate::page::SortField;
@@ -433,12 +433,7 @@ impl DealFilter {
             .and_then(|s| e.check(Stage::parse_list("stage", s)))
             .unwrap_or_default();
         let company_id = raw.company_id.and_then(|r| e.check(company_reference("company_id", r)));
-        let contact_id = raw.contact_id.and_then(|r| {
-            e.check(
-                ContactId::parse_reference(r.trim())
-                    .ok_or_else(|| FieldError::new("contact_id", "must be a contact id (cnt_...)")),
-            )
-        });
+        let contact_id = raw.contact_id.and_then(|r| e.check(contact_reference("contact_id", r)));
         let min_value = raw.min_value.and_then(|r| e.check(query_cents("min_value", r)));
         let max_value = raw.max_value.and_then(|r| e.check(query_cents("max_value", r)));
         if let (Some(min), Some(max)) = (min_value, max_value)

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::actor::{Actor, Permission};
 use crate::audit::AuditEvent;
+use crate::contact::model::contact_reference;
 use crate::deal::model::{Currency, Deal, DealChanges, Stage};
 use crate::deal::ports::{DealContact, LinkSort, PipelineFilter, StageSort, StageSpan};
 use crate::error::{DomainError, Errors, FieldError, Result};
@@ -97,11 +98,12 @@ pub fn bulk_move(
     Ok(Change { value: deals, events })
 }
 
+/// `NotFound` unless the deal is in the caller's workspace (one indexed lookup, no record read).
 fn deal_exists(tx: &mut dyn Tx, actor: &Actor, id: DealId) -> Result<()> {
-    match tx.deals().get(actor.workspace_id, id)? {
-        Some(_) => Ok(()),
-        None => Err(not_found::<Deal>()),
+    if tx.deal_extras().existing(actor.workspace_id, &[id])?.is_empty() {
+        return Err(not_found::<Deal>());
     }
+    Ok(())
 }
 
 /// A page of a deal's stage history.
@@ -146,10 +148,7 @@ impl NewLink {
                 e.push("contact_id", "is required");
                 None
             }
-            Some(raw) => e.check(
-                ContactId::parse_reference(raw.trim())
-                    .ok_or_else(|| FieldError::new("contact_id", "must be a contact id (cnt_...)")),
-            ),
+            Some(raw) => e.check(contact_reference("contact_id", &raw)),
         };
         let role = e.check(optional_text("role", role, MAX_ROLE)).flatten();
         e.finish()?;

@@ -181,12 +181,16 @@ impl<F: Default + PartialEq> ListFilter<F> {
 
     /// Whether it keeps every record of the workspace (a list's total is then the stored one).
     pub fn keeps_all(&self) -> bool {
-        self.words.is_empty() && self.tag.is_none() && self.window.is_open() && self.own == F::default()
+        self.words.is_empty() && self.only_words_if_any()
     }
 
     /// Whether `q` is its only filter (a list's total is then the search index's count).
     pub fn words_only(&self) -> bool {
-        !self.words.is_empty() && self.tag.is_none() && self.window.is_open() && self.own == F::default()
+        !self.words.is_empty() && self.only_words_if_any()
+    }
+
+    fn only_words_if_any(&self) -> bool {
+        self.tag.is_none() && self.window.is_open() && self.own == F::default()
     }
 }
 
@@ -295,8 +299,10 @@ pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
 pub trait RecordRepo<R: Record> {
     /// Stores a new record.
     fn insert(&mut self, record: &R) -> Result<()>;
-    /// Replaces a stored record's fields and tags. MUST return `NotFound` when it is gone.
-    fn update(&mut self, record: &R) -> Result<()>;
+    /// Replaces a stored record's fields and tags. `before` is the stored record it replaces, as
+    /// read in this unit of work: tags and search text equal to its are not written again.
+    /// MUST return `NotFound` when the record is gone.
+    fn update(&mut self, record: &R, before: &R) -> Result<()>;
     /// Deletes a record with its tags and search text; `false` when it is not in the workspace.
     fn delete(&mut self, workspace_id: WorkspaceId, id: R::Id) -> Result<bool>;
     /// The record with this id in the workspace, if any.

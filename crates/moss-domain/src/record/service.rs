@@ -106,7 +106,7 @@ pub fn update<R: Record>(
         return Ok(Change::unchanged(old));
     }
     new.common_mut().updated_at = at;
-    R::repo(tx).update(&new)?;
+    R::repo(tx).update(&new, &old)?;
     new.after_write(tx, Some(&old))?;
     let event = new.update_event(&old, diff);
     Ok(Change::new(new, event))

@@ -4,14 +4,17 @@
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use moss_domain::FieldError;
-use moss_domain::deal::model::{Deal, DealChanges, DealFilter, DealFilterInput, NewDeal, Stage, date};
-use moss_domain::deal::ports::{DealContact, LinkSort, PipelineFilter, StageSort, StageSpan};
+use moss_domain::deal::model::{Deal, DealChanges, DealFilter, DealFilterInput, NewDeal, Stage};
+use moss_domain::deal::ports::{DealContact, PipelineFilter, StageSpan};
 use moss_domain::deal::service::{self as deals, NewLink, Pipeline, parse_deal_ids};
 use moss_domain::error::Errors;
-use moss_domain::id::{CompanyId, ContactId, DealId};
+use moss_domain::id::{ContactId, DealId};
+use moss_domain::page::{Page, PageRequest, SortField};
+use moss_domain::store::Tx;
 use moss_domain::text::fold;
 use moss_domain::time::{now, to_rfc3339};
 use moss_domain::value::Patch;
+use moss_domain::{Actor, DomainError};
 use serde_json::Value;
 
 use super::path_id;
@@ -196,23 +199,38 @@ fn stage_span(s: &StageSpan) -> Value {
     })
 }
 
-/// `GET /deals/{id}/stages`.
-pub async fn stages(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let input = Query::parse(&req, &PAGINATION).and_then(|mut q| {
-        let page = q.page::<StageSort>();
+/// The use case of a paged list under one deal.
+type SubList<S, T> = fn(&mut dyn Tx, &Actor, DealId, &PageRequest<S>) -> Result<Page<T>, DomainError>;
+
+/// A paged list under one deal (`/deals/{id}/stages`, `/deals/{id}/contacts`): paging only,
+/// the deal's id from the path, `list` the use case and `render` each item.
+async fn deal_sub_list<S, T>(
+    caller: Caller<Read>,
+    req: &HttpRequest,
+    path: &str,
+    list: SubList<S, T>,
+    render: fn(&T) -> Value,
+) -> Result<HttpResponse, ApiError>
+where
+    S: SortField + Send + 'static,
+    T: Send + 'static,
+{
+    let input = Query::parse(req, &PAGINATION).and_then(|mut q| {
+        let page = q.page::<S>();
         let page = q.finish(page)?;
-        Ok((page, deal_id(&path)?))
+        Ok((page, deal_id(path)?))
     });
     let (result, page) = caller
-        .read(input, |tx, actor, (page, id)| {
-            Ok((deals::stage_history(tx, actor, id, &page)?, page))
+        .read(input, move |tx, actor, (page, id)| {
+            Ok((list(tx, actor, id, &page)?, page))
         })
         .await?;
-    Ok(respond::list(result, page.page, page.per_page, stage_span))
+    Ok(respond::list(result, page.page, page.per_page, render))
 }
 
-fn link(l: &DealContact) -> Value {
-    dto::deal_contact(l)
+/// `GET /deals/{id}/stages`.
+pub async fn stages(caller: Caller<Read>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    deal_sub_list(caller, &req, &path, deals::stage_history, stage_span).await
 }
 
 /// `GET /deals/{id}/contacts`.
@@ -221,17 +239,7 @@ pub async fn contacts(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = Query::parse(&req, &PAGINATION).and_then(|mut q| {
-        let page = q.page::<LinkSort>();
-        let page = q.finish(page)?;
-        Ok((page, deal_id(&path)?))
-    });
-    let (result, page) = caller
-        .read(input, |tx, actor, (page, id)| {
-            Ok((deals::contact_links(tx, actor, id, &page)?, page))
-        })
-        .await?;
-    Ok(respond::list(result, page.page, page.per_page, link))
+    deal_sub_list(caller, &req, &path, deals::contact_links, dto::deal_contact).await
 }
 
 /// `POST /deals/{id}/contacts`.
@@ -242,7 +250,7 @@ pub async fn add_contact(m: Mutation<Write>, path: web::Path<String>) -> Result<
     let id = deal_id(&path)?;
     m.run(
         move |tx, actor| deals::link_contact(tx, actor, id, new),
-        |l: &DealContact| respond::rendered(201, None, link(l)),
+        |l: &DealContact| respond::rendered(201, None, dto::deal_contact(l)),
     )
     .await
 }
@@ -260,52 +268,31 @@ pub async fn remove_contact(m: Mutation<Write>, path: web::Path<(String, String)
     .await
 }
 
-/// Query parameters of `/pipeline`.
-pub(crate) const PIPELINE_FILTERS: &[Filter] = &[
-    Filter {
-        name: "company_id",
-        kind: FilterKind::Reference { prefix: "cmp" },
-        doc: "Only the deals of this company (`cmp_...` or its UUID).",
-    },
-    TAG,
-    Filter {
-        name: "expected_close_before",
-        kind: FilterKind::Date,
-        doc: "Only deals expected to close on or before this date (`YYYY-MM-DD`).",
-    },
-    Filter {
-        name: "expected_close_after",
-        kind: FilterKind::Date,
-        doc: "Only deals expected to close on or after this date (`YYYY-MM-DD`).",
-    },
-];
+/// Query parameters of `/pipeline`: the deal list's, those that make sense for a summary.
+pub(crate) fn pipeline_filters() -> Vec<Filter> {
+    const NAMES: [&str; 4] = ["company_id", "tag", "expected_close_before", "expected_close_after"];
+    Deal::FILTERS
+        .iter()
+        .copied()
+        .filter(|f| NAMES.contains(&f.name))
+        .collect()
+}
 
-/// Parses the pipeline's filters, reporting every bad one.
+/// Parses the pipeline's filters as the deal list parses them, reporting every bad one.
 pub(crate) fn pipeline_query(req: &HttpRequest) -> Result<PipelineFilter, ApiError> {
-    let names: Vec<&str> = PIPELINE_FILTERS.iter().map(|f| f.name).collect();
-    let strict: Vec<&str> = PIPELINE_FILTERS.iter().filter(|f| f.strict()).map(|f| f.name).collect();
+    let filters = pipeline_filters();
+    let strict: Vec<&str> = filters.iter().filter(|f| f.strict()).map(|f| f.name).collect();
+    let names: Vec<&str> = filters.iter().map(|f| f.name).collect();
     let mut q = Query::parse_strict(req, &names, &strict)?;
-    let mut e = Errors::new();
-    let company_id = q.get("company_id").and_then(|r| {
-        e.check(
-            CompanyId::parse_reference(r.trim())
-                .ok_or_else(|| FieldError::new("company_id", "must be a company id (cmp_...)")),
-        )
-    });
-    let before = q
-        .get("expected_close_before")
-        .and_then(|r| e.check(date("expected_close_before", r)));
-    let after = q
-        .get("expected_close_after")
-        .and_then(|r| e.check(date("expected_close_after", r)));
-    let filter = PipelineFilter {
-        company_id,
-        tag: q.get("tag").map(|t| fold(t.trim())),
-        expected_close_before: before,
-        expected_close_after: after,
-    };
-    let checked = q.take(e.finish().map(|()| filter));
-    q.finish(checked)
+    let tag = q.get("tag").map(|t| fold(t.trim()));
+    let own = Deal::filter(&q);
+    let own = q.take(own);
+    q.finish(own.map(|f| PipelineFilter {
+        company_id: f.company_id,
+        tag,
+        expected_close_before: f.expected_close_before,
+        expected_close_after: f.expected_close_after,
+    }))
 }
 
 /// `GET /pipeline`: counts and exact totals per stage and currency, summed by the database.

@@ -383,7 +383,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .list_of(ListDoc {
                 sorts: Vec::new(),
                 default_sort: "",
-                filters: deals::PIPELINE_FILTERS.to_vec(),
+                filters: deals::pipeline_filters(),
             }),
         ),
     ]);

@@ -256,27 +256,21 @@ impl DealRepo for DieselTx<'_> {
         role: Option<String>,
         at: Timestamp,
     ) -> Result<bool> {
-        let (deal, contact) = (deal.to_string(), contact.to_string());
-        let linked: i64 = deal_contacts::table
-            .filter(deal_contacts::deal_id.eq(&deal))
-            .filter(deal_contacts::contact_id.eq(&contact))
-            .count()
-            .get_result(self.conn)
-            .map_err(error::db)?;
-        if linked > 0 {
-            return Ok(false);
-        }
-        diesel::insert_into(deal_contacts::table)
-            .values((
-                deal_contacts::deal_id.eq(&deal),
-                deal_contacts::contact_id.eq(&contact),
-                deal_contacts::workspace_id.eq(ws.to_string()),
-                deal_contacts::role.eq(role),
-                deal_contacts::created_at.eq(naive(&at)),
-            ))
-            .execute(self.conn)
-            .map_err(error::db)?;
-        Ok(true)
+        let row = (
+            deal_contacts::deal_id.eq(deal.to_string()),
+            deal_contacts::contact_id.eq(contact.to_string()),
+            deal_contacts::workspace_id.eq(ws.to_string()),
+            deal_contacts::role.eq(role),
+            deal_contacts::created_at.eq(naive(&at)),
+        );
+        // One statement: a link already there (also one a concurrent request just made) inserts
+        // nothing.
+        let inserted = crate::repo::on_backend!(&mut *self.conn, |c| diesel::insert_into(deal_contacts::table)
+            .values(row.clone())
+            .on_conflict_do_nothing()
+            .execute(c))
+        .map_err(error::db)?;
+        Ok(inserted > 0)
     }
 
     fn unlink_contact(&mut self, ws: WorkspaceId, deal: DealId, contact: ContactId) -> Result<bool> {

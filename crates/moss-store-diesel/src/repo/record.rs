@@ -188,13 +188,20 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
         add_record_tags(self.conn, &ws, &id, &r.common().tags)
     }
 
-    fn update(&mut self, r: &R) -> Result<()> {
+    fn update(&mut self, r: &R, before: &R) -> Result<()> {
         let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
         if R::update_row(self.conn, &r.to_row()).map_err(error::db)? == 0 {
             return Err(not_found::<R>());
         }
-        write_search(self.conn, &ws, &id, R::KIND, &r.search(), false)?;
-        set_record_tags(self.conn, &ws, &id, &r.common().tags)
+        // A stage move, say, changes neither: nothing to write again.
+        let text = r.search();
+        if text != before.search() {
+            write_search(self.conn, &ws, &id, R::KIND, &text, false)?;
+        }
+        if r.common().tags != before.common().tags {
+            set_record_tags(self.conn, &ws, &id, &r.common().tags)?;
+        }
+        Ok(())
     }
 
     fn delete(&mut self, ws: WorkspaceId, id: R::Id) -> Result<bool> {

@@ -152,7 +152,7 @@ fn update_audits_only_the_changed_fields() {
     expect_stored(&mut tx, &stored);
     let updates = Calls::new();
     let sink = updates.clone();
-    tx.companies.expect_update().times(1).returning(move |c| {
+    tx.companies.expect_update().times(1).returning(move |c, _| {
         sink.push(c.clone());
         Ok(())
     });

@@ -47,7 +47,7 @@ fn expect_stored(tx: &mut FakeTx, stored: &Contact) {
 fn expect_update(tx: &mut FakeTx) -> Calls<Contact> {
     let calls = Calls::new();
     let sink = calls.clone();
-    tx.contacts.expect_update().times(1).returning(move |c| {
+    tx.contacts.expect_update().times(1).returning(move |c, _| {
         sink.push(c.clone());
         Ok(())
     });

@@ -1,0 +1,1 @@
+DROP INDEX deal_stages_open;
