@@ -4,6 +4,8 @@
 //! transaction, so a change, its audit entry, the key's claim and the stored answer commit
 //! together or not at all.
 
+use std::sync::Arc;
+
 use crate::actor::Actor;
 use crate::audit::{AuditEntry, AuditEvent, AuditRepo};
 use crate::company::Company;
@@ -13,7 +15,7 @@ use crate::deal::ports::DealRepo;
 use crate::error::{DomainError, Result};
 use crate::idempotency::{Claim, ClaimOutcome, IdempotencyRepo, Rendered, StoredResponse};
 use crate::key::ports::KeyRepo;
-use crate::record::RecordRepo;
+use crate::record::{RecordRepo, Renderer};
 use crate::tag::ports::TagRepo;
 use crate::time::now;
 use crate::workspace::ports::WorkspaceRepo;
@@ -63,7 +65,7 @@ pub trait Store: Send + Sync {
     fn ping(&self) -> Result<()>;
 }
 
-/// Who asked for a mutation, for its audit entry.
+/// Who asked for a mutation, for its audit entry, and how its records render.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     /// The caller.
@@ -72,6 +74,8 @@ pub struct RequestContext {
     pub request_id: String,
     /// The client IP, when the request came over the network.
     pub ip: Option<String>,
+    /// Renders the snapshots of the change's records (the composition root's one renderer).
+    pub renderer: Arc<dyn Renderer>,
 }
 
 /// The result of a mutating use case: its value and the audit events it must write.
@@ -113,17 +117,46 @@ pub enum Answer {
     Replayed(StoredResponse),
 }
 
-/// Runs a use case and writes its audit entry: the one way a change is made.
+/// What a change left: the use case's value and, rendered in its transaction, the snapshot of
+/// each record its events carry, in event order.
+#[derive(Debug)]
+pub struct Applied<T> {
+    /// What the use case produced.
+    pub value: T,
+    /// The JSON of each snapshot, in the order of the events carrying one.
+    pub snapshots: Vec<String>,
+}
+
+impl<T> Applied<T> {
+    /// The JSON of the record a one-record change left, if it changed one (a no-op update
+    /// carries none).
+    pub fn snapshot(&self) -> Option<&str> {
+        match self.snapshots.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// Runs a use case, renders the snapshots its events carry and writes its audit entries: the
+/// one way a change is made.
 pub fn apply<T>(
     tx: &mut dyn Tx,
     ctx: &RequestContext,
     op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>>,
-) -> Result<T> {
+) -> Result<Applied<T>> {
     let change = op(tx, &ctx.actor)?;
-    for event in change.events {
+    let mut snapshots = Vec::new();
+    for mut event in change.events {
+        if let Some(snapshot) = event.snapshot.take() {
+            snapshots.push(ctx.renderer.render(&snapshot));
+        }
         tx.audit().insert_audit(&AuditEntry::record(ctx, event))?;
     }
-    Ok(change.value)
+    Ok(Applied {
+        value: change.value,
+        snapshots,
+    })
 }
 
 /// Whether an error answer is kept for replays: the handler's own 404 and 409. Everything
@@ -144,7 +177,7 @@ impl dyn Store + '_ {
         ctx: &RequestContext,
         op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>>,
     ) -> Result<T> {
-        self.run_once(Mode::Write, |tx| apply(tx, ctx, op))
+        self.run_once(Mode::Write, |tx| apply(tx, ctx, op).map(|a| a.value))
     }
 
     /// Runs a mutation for the API and renders its answer inside the same transaction.
@@ -159,7 +192,7 @@ impl dyn Store + '_ {
         ctx: &RequestContext,
         claim: Option<&Claim>,
         op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>>,
-        render: impl Fn(std::result::Result<&T, &DomainError>) -> Rendered,
+        render: impl Fn(std::result::Result<&Applied<T>, &DomainError>) -> Rendered,
     ) -> Result<Answer> {
         self.run_once(Mode::Write, |tx| {
             let Some(claim) = claim else {
@@ -215,13 +248,13 @@ mod tests {
     use super::*;
     use crate::actor::ActorKind;
     use crate::id::{ContactId, WorkspaceId};
+    use crate::record::Snapshot;
     use crate::testing::{Calls, FakeStore, FakeTx, Outcome, owner};
 
     fn ctx(actor: Actor) -> RequestContext {
         RequestContext {
-            actor,
-            request_id: "req-1".into(),
             ip: Some("203.0.113.7".into()),
+            ..crate::testing::context(actor, "req-1")
         }
     }
 
@@ -275,6 +308,42 @@ mod tests {
                 assert_eq!(entry.actor_id, None);
             }
         }
+    }
+
+    #[test]
+    fn apply_renders_each_snapshot_with_the_contexts_renderer_in_event_order() {
+        let ws = WorkspaceId::generate();
+        let (a, b) = (crate::testing::stored_contact(ws), crate::testing::stored_company(ws));
+        let mut tx = FakeTx::new();
+        let entries = Calls::new();
+        let sink = entries.clone();
+        tx.audit.expect_insert_audit().times(3).returning(move |e| {
+            sink.push(e.event_type.clone());
+            Ok(())
+        });
+        let (sa, sb) = (Snapshot::Contact(a.clone()), Snapshot::Company(b.clone()));
+        let applied = apply(&mut tx, &ctx(Actor::system(ws)), |_, _| {
+            Ok(Change {
+                value: 7,
+                events: vec![
+                    AuditEvent::new("contact", "updated", a.id).with_snapshot(sa),
+                    AuditEvent::new("api_key", "revoked", "key_1"),
+                    AuditEvent::new("company", "created", b.id).with_snapshot(sb),
+                ],
+            })
+        })
+        .unwrap();
+        assert_eq!(applied.value, 7);
+        assert_eq!(
+            applied.snapshots,
+            [
+                format!(r#"{{"contact":"{}"}}"#, a.id),
+                format!(r#"{{"company":"{}"}}"#, b.id)
+            ]
+        );
+        // Two snapshots: not a one-record change.
+        assert_eq!(applied.snapshot(), None);
+        assert_eq!(entries.all(), ["contact.updated", "api_key.revoked", "company.created"]);
     }
 
     #[test]
@@ -372,8 +441,8 @@ mod tests {
             }
         }
 
-        fn render(r: std::result::Result<&&'static str, &DomainError>) -> Rendered {
-            match r {
+        fn render(r: std::result::Result<&Applied<&'static str>, &DomainError>) -> Rendered {
+            match r.map(|a| a.value) {
                 Ok(v) => Rendered {
                     sent: response(201, &format!("sent:{v}")),
                     kept: Some(response(201, &format!("kept:{v}"))),

@@ -20,8 +20,8 @@ use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
 use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
 use crate::key::model::ApiKey;
 use crate::key::ports::{KeyRepo, MockKeyRepo};
-use crate::record::{Common, MockRecordRepo, RecordRepo};
-use crate::store::{Mode, Store, Tx};
+use crate::record::{Common, MockRecordRepo, RecordRepo, Renderer, Snapshot};
+use crate::store::{Mode, RequestContext, Store, Tx};
 use crate::tag::ports::{MockTagRepo, TagRepo};
 use crate::text::EmailAddress;
 use crate::time::{Timestamp, now};
@@ -261,6 +261,25 @@ pub fn stored_company(ws: WorkspaceId) -> Company {
     }
 }
 
+/// A stored deal in `ws`: a won deal of 1,500.00 EUR with a lost-free history.
+pub fn stored_deal(ws: WorkspaceId) -> Deal {
+    let common = stored_common(ws);
+    Deal {
+        id: crate::id::DealId::generate(),
+        name: "Big renewal".into(),
+        stage: crate::deal::Stage::Won,
+        value: Some(150_000),
+        currency: crate::deal::model::Currency::parse("currency", "EUR").unwrap_or(crate::deal::model::Currency::USD),
+        expected_close: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+        company_id: None,
+        notes: Some("Signed".into()),
+        lost_reason: None,
+        closed_at: Some(common.updated_at),
+        stage_changed_at: common.updated_at,
+        common,
+    }
+}
+
 /// A stored member of `ws` with this role, `grace@example.com`.
 pub fn stored_member(ws: WorkspaceId, role: Role) -> Member {
     let at = an_hour_ago();
@@ -314,5 +333,30 @@ pub fn new_company() -> NewCompany {
         website: None,
         phone: None,
         notes: None,
+    }
+}
+
+/// A renderer for tests: `{"contact":"cnt_..."}` (the kind and the id of the record).
+#[derive(Debug)]
+pub struct IdRenderer;
+
+impl Renderer for IdRenderer {
+    fn render(&self, snapshot: &Snapshot) -> String {
+        let (kind, id) = match snapshot {
+            Snapshot::Contact(c) => ("contact", c.id.to_string()),
+            Snapshot::Company(c) => ("company", c.id.to_string()),
+            Snapshot::Deal(d) => ("deal", d.id.to_string()),
+        };
+        format!(r#"{{"{kind}":"{id}"}}"#)
+    }
+}
+
+/// The context of a mutation by `actor`, rendering with [`IdRenderer`].
+pub fn context(actor: Actor, request_id: &str) -> RequestContext {
+    RequestContext {
+        actor,
+        request_id: request_id.to_owned(),
+        ip: None,
+        renderer: Arc::new(IdRenderer),
     }
 }

@@ -217,6 +217,7 @@ impl<P: Access> Caller<P> {
                     actor,
                     request_id,
                     ip: ip_text,
+                    renderer: shared.renderer.clone(),
                 };
                 shared
                     .store

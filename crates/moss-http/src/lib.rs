@@ -21,6 +21,7 @@ pub mod openapi;
 #[cfg(test)]
 mod properties;
 pub mod ratelimit;
+pub mod render;
 pub mod respond;
 pub mod routes;
 pub mod wire;
@@ -55,6 +56,8 @@ pub struct AppState {
     /// The threads that run database work, one per pooled connection (`MOSS_DB_POOL_SIZE`);
     /// a request waits at most `MOSS_DB_TIMEOUT` for one.
     pub db: db::DbThreads,
+    /// Renders the records a change leaves ([`render::JsonRenderer`]).
+    pub renderer: Arc<dyn moss_domain::record::Renderer>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -74,6 +77,7 @@ impl AppState {
             body_timeout: std::time::Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             trusted_proxies: Arc::default(),
             db: db::DbThreads::new(DEFAULT_DB_THREADS, std::time::Duration::from_secs(5)),
+            renderer: render::renderer(),
         }
     }
 }

@@ -10,7 +10,7 @@ use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use moss_domain::idempotency::{Claim, Fingerprint, IdempotencyKey, Rendered, StoredResponse};
-use moss_domain::store::{Answer, Change, Tx};
+use moss_domain::store::{Answer, Applied, Change, Tx};
 use moss_domain::{Actor, DomainError};
 
 use crate::auth::{Access, Admitted, Caller, blocking};
@@ -94,12 +94,22 @@ impl<P> Mutation<P> {
         op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>, DomainError> + Send + 'static,
         render: impl Fn(&T) -> Rendered + Send + 'static,
     ) -> Result<HttpResponse, ApiError> {
+        self.run_applied(op, move |applied| render(&applied.value)).await
+    }
+
+    /// As [`Mutation::run`], with `render` given the snapshots the change rendered too (a
+    /// one-record change answers with its record's snapshot).
+    pub async fn run_applied<T: Send + 'static>(
+        self,
+        op: impl FnOnce(&mut dyn Tx, &Actor) -> Result<Change<T>, DomainError> + Send + 'static,
+        render: impl Fn(&Applied<T>) -> Rendered + Send + 'static,
+    ) -> Result<HttpResponse, ApiError> {
         let ctx = self.caller.ctx.clone();
         let claim = self.claim;
         let request_id = ctx.request_id.clone();
         let answer = blocking(self.caller.state(), move |store| {
             store.answer(&ctx, claim.as_ref(), op, |outcome| match outcome {
-                Ok(value) => render(value),
+                Ok(applied) => render(applied),
                 Err(e) => Rendered::same(error_answer(e, &request_id)),
             })
         })

@@ -45,6 +45,15 @@ pub fn rendered(status: u16, location: Option<String>, data: Value) -> Rendered 
     Rendered::same(stored(status, location, data))
 }
 
+/// The answer of a mutation whose `data` is JSON already rendered (a record's snapshot).
+pub fn rendered_json(status: u16, location: Option<String>, data: &str) -> Rendered {
+    let mut body = Vec::with_capacity(data.len() + 10);
+    body.extend_from_slice(b"{\"data\":");
+    body.extend_from_slice(data.as_bytes());
+    body.push(b'}');
+    Rendered::same(StoredResponse { status, location, body })
+}
+
 /// An answer carrying a one-time secret: sent with it, kept (for replays) without it.
 pub fn rendered_with_secret(status: u16, sent: Value, kept: Value) -> Rendered {
     Rendered {

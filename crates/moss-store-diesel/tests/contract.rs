@@ -18,7 +18,7 @@ use moss_domain::id::{AuditId, CompanyId, ContactId, KeyId, MemberId, WorkspaceI
 use moss_domain::key::{ApiKey, KeySecret, KeySort};
 use moss_domain::page::{Page, PageRequest, SortOrder};
 use moss_domain::record::{Common, ListFilter, Window};
-use moss_domain::store::{Change, Mode, RequestContext, Store, Tx};
+use moss_domain::store::{Change, Mode, Store, Tx};
 use moss_domain::tag::{TagCount, TagSort};
 use moss_domain::text::{EmailAddress, HttpUrl, TagName};
 use moss_domain::time::Timestamp;
@@ -1752,11 +1752,7 @@ fn audit_entries_are_stored_as_given(#[case] backend: Backend) {
 
     // Through `mutate`: the change and its audit entry commit together.
     let key = KeyId::generate();
-    let ctx = RequestContext {
-        actor: key_actor(ws, key),
-        request_id: "req_abc".into(),
-        ip: None,
-    };
+    let ctx = moss_domain::testing::context(key_actor(ws, key), "req_abc");
     let created = fx
         .dyn_store()
         .mutate(&ctx, |tx, actor| {
@@ -1840,11 +1836,7 @@ fn a_failed_unit_of_work_leaves_nothing(#[case] backend: Backend) {
     assert!(is_conflict(&r), "{r:?}");
     // `mutate` whose audit entry cannot be written (its workspace does not exist): the change
     // is not kept either.
-    let ctx = RequestContext {
-        actor: Actor::system(WorkspaceId::generate()),
-        request_id: "req_x".into(),
-        ip: None,
-    };
+    let ctx = moss_domain::testing::context(Actor::system(WorkspaceId::generate()), "req_x");
     let orphan = new_contact(ws, "Orphan");
     let r = fx.dyn_store().mutate(&ctx, |tx, _| {
         tx.contacts().insert(&orphan)?;

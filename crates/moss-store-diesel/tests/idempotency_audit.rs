@@ -8,7 +8,7 @@ use moss_domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditSort};
 use moss_domain::id::{KeyId, WorkspaceId};
 use moss_domain::idempotency::{Claim, ClaimOutcome, Fingerprint, IdempotencyKey, StoredResponse};
 use moss_domain::page::SortOrder;
-use moss_domain::store::{Mode, RequestContext, Store};
+use moss_domain::store::{Mode, Store};
 use moss_domain::time::now;
 use moss_domain::workspace::Workspace;
 use moss_domain::{Actor, DomainError, PageRequest};
@@ -115,11 +115,7 @@ fn the_failure_switch_rolls_back_a_whole_mutation(#[case] backend: Backend) {
     let Some(db) = TestDatabase::new(backend) else { return };
     let store = db.store();
     let dyn_store: &dyn Store = &store;
-    let ctx = RequestContext {
-        actor: Actor::system(WorkspaceId::generate()),
-        request_id: "req-1".into(),
-        ip: None,
-    };
+    let ctx = moss_domain::testing::context(Actor::system(WorkspaceId::generate()), "req-1");
     let create = |slug: &'static str| {
         move |tx: &mut dyn moss_domain::Tx, _: &Actor| {
             let w = Workspace::parse_new("W", slug, now()).unwrap();
@@ -147,11 +143,7 @@ fn audit_entries_cannot_be_changed_or_deleted(#[case] backend: Backend) {
     let dyn_store: &dyn Store = &store;
     let w = Workspace::parse_new("W", "w", now()).unwrap();
     let ws = w.id;
-    let ctx = RequestContext {
-        actor: Actor::system(ws),
-        request_id: "req-1".into(),
-        ip: None,
-    };
+    let ctx = moss_domain::testing::context(Actor::system(ws), "req-1");
     dyn_store
         .mutate(&ctx, move |tx, _| {
             tx.workspaces().insert_workspace(&w)?;

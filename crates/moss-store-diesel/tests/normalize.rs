@@ -7,7 +7,6 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamp};
 use moss_domain::id::{ContactId, WorkspaceId};
-use moss_domain::store::RequestContext;
 use moss_domain::workspace::service::create_workspace;
 use moss_domain::{Actor, Store};
 use moss_store_diesel::testing::TestDatabase;
@@ -104,11 +103,7 @@ fn old_rows_are_rewritten_in_nfc_colliding_ones_are_reported_and_a_second_run_ch
 ) {
     let Some(db) = TestDatabase::new(backend) else { return };
     let store = db.store();
-    let ctx = RequestContext {
-        actor: Actor::system(WorkspaceId::generate()),
-        request_id: "test".into(),
-        ip: None,
-    };
+    let ctx = moss_domain::testing::context(Actor::system(WorkspaceId::generate()), "test");
     let created = (&store as &dyn Store)
         .mutate(&ctx, |tx, _| {
             create_workspace(tx, "Cafe\u{301}", "cafe", "jose\u{301}@example.com")

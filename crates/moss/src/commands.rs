@@ -113,6 +113,7 @@ fn system_context(workspace_id: WorkspaceId) -> RequestContext {
         actor: Actor::system(workspace_id),
         request_id: RequestIdValue::generate().to_string(),
         ip: None,
+        renderer: moss_http::render::renderer(),
     }
 }
 

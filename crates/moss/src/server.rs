@@ -78,6 +78,7 @@ pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSetti
         body_timeout: settings.body_timeout,
         trusted_proxies: Arc::new(settings.trusted_proxies),
         db: moss_http::db::DbThreads::new(settings.db_threads, settings.db_timeout),
+        renderer: moss_http::render::renderer(),
     };
     // actix stops gracefully on SIGTERM only (SIGINT drops in-flight requests); we handle both.
     let server = moss_http::front::server(

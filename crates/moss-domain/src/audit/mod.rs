@@ -6,6 +6,7 @@ use crate::actor::{Actor, ActorKind, Permission};
 use crate::error::Result;
 use crate::id::{AuditId, WorkspaceId};
 use crate::page::{Page, PageRequest, SortField};
+use crate::record::Snapshot;
 use crate::store::RequestContext;
 use crate::time::{Timestamp, now};
 use crate::value::Value;
@@ -24,6 +25,8 @@ pub struct AuditEvent {
     pub metadata: BTreeMap<String, Value>,
     /// The workspace the entry belongs to when it is not the actor's (a workspace being created).
     pub workspace_id: Option<WorkspaceId>,
+    /// The record right after the change, for the events of records (see [`Snapshot`]).
+    pub snapshot: Option<Box<Snapshot>>,
 }
 
 impl AuditEvent {
@@ -35,7 +38,15 @@ impl AuditEvent {
             target_id: target_id.to_string(),
             metadata: BTreeMap::new(),
             workspace_id: None,
+            snapshot: None,
         }
+    }
+
+    /// The same event carrying the record as the change left it.
+    #[must_use]
+    pub fn with_snapshot(mut self, snapshot: Snapshot) -> Self {
+        self.snapshot = Some(Box::new(snapshot));
+        self
     }
 
     /// An update event listing each changed field's old and new value.
@@ -59,6 +70,7 @@ impl AuditEvent {
             target_id: target_id.to_string(),
             metadata,
             workspace_id: None,
+            snapshot: None,
         }
     }
 

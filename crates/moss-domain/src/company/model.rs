@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey, id_list};
+use crate::record::{Common, Diff, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
 use crate::store::Tx;
 use crate::text::{
     HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, is_host_name, optional_text, optional_url,
@@ -279,6 +279,10 @@ impl Record for Company {
             [self.domain.as_ref().map(Domain::as_str)],
             [self.industry.as_deref(), self.notes.as_deref()],
         )
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot::Company(self.clone())
     }
 
     fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Record, RecordRepo, SearchText, UniqueKey, id_list};
+use crate::record::{Common, Diff, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
 use crate::store::Tx;
 use crate::text::{
     EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, optional_email, optional_text, optional_url,
@@ -309,6 +309,10 @@ impl Record for Contact {
             [self.email.as_ref().map(EmailAddress::as_str)],
             [self.title.as_deref(), self.notes.as_deref()],
         )
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot::Contact(self.clone())
     }
 
     fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {

@@ -10,7 +10,7 @@ use crate::contact::model::{check_company, company_reference, contact_reference}
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, DealId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Audited, Common, Diff, Record, RecordRepo, SearchText};
+use crate::record::{Audited, Common, Diff, Record, RecordRepo, SearchText, Snapshot};
 use crate::store::Tx;
 use crate::text::{
     MAX_NAME, MAX_NOTES, optional_text, patch_optional_text, patch_required_text, patch_with, required_text,
@@ -590,6 +590,10 @@ impl Record for Deal {
 
     fn search(&self) -> SearchText {
         SearchText::of([Some(self.name.as_str())], [], [self.notes.as_deref()])
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot::Deal(self.clone())
     }
 
     fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {

@@ -7,6 +7,9 @@
 //! changes nothing, and the audit event. Storage implements one port, [`RecordRepo`].
 
 pub mod service;
+mod snapshot;
+
+pub use snapshot::{Renderer, Snapshot};
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -289,6 +292,8 @@ pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
     }
     /// The text it is found by.
     fn search(&self) -> SearchText;
+    /// A copy of it for its change's audit event, which the context's renderer renders.
+    fn snapshot(&self) -> Snapshot;
     /// Its repository in a unit of work.
     fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self>;
 }

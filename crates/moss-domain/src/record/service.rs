@@ -56,7 +56,7 @@ pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, new: R::New, extras: Ex
     record.common_mut().tags = canonical_tags(tx, ws, &extras.tags, at)?;
     R::repo(tx).insert(&record)?;
     record.after_write(tx, None)?;
-    let event = AuditEvent::new(R::KIND, "created", record.id());
+    let event = AuditEvent::new(R::KIND, "created", record.id()).with_snapshot(record.snapshot());
     Ok(Change::new(record, event))
 }
 
@@ -108,7 +108,7 @@ pub fn update<R: Record>(
     new.common_mut().updated_at = at;
     R::repo(tx).update(&new, &old)?;
     new.after_write(tx, Some(&old))?;
-    let event = new.update_event(&old, diff);
+    let event = new.update_event(&old, diff).with_snapshot(new.snapshot());
     Ok(Change::new(new, event))
 }
 

@@ -10,7 +10,7 @@ use moss_domain::deal::service::{self as deals, NewLink, Pipeline, parse_deal_id
 use moss_domain::error::Errors;
 use moss_domain::id::{ContactId, DealId};
 use moss_domain::page::{Page, PageRequest, SortField};
-use moss_domain::store::Tx;
+use moss_domain::store::{Applied, Tx};
 use moss_domain::text::fold;
 use moss_domain::time::{now, to_rfc3339};
 use moss_domain::value::Patch;
@@ -18,7 +18,7 @@ use moss_domain::{Actor, DomainError};
 use serde_json::Value;
 
 use super::path_id;
-use super::records::{Filter, FilterKind, Ops, Resource, TAG, WORDS};
+use super::records::{Filter, FilterKind, Ops, Resource, TAG, WORDS, record_answer};
 use crate::auth::{Caller, Read, Write};
 use crate::error::ApiError;
 use crate::input::{Body, PAGINATION, Query};
@@ -169,9 +169,9 @@ pub async fn move_stage(m: Mutation<Write>, path: web::Path<String>) -> Result<H
     let parsed = read_stage_move(&mut b);
     let (stage, reason) = b.finish(parsed)?;
     let id = deal_id(&path)?;
-    m.run(
+    m.run_applied(
         move |tx, actor| deals::move_stage(tx, actor, id, stage, reason),
-        |d: &Deal| respond::rendered(200, None, dto::deal(d)),
+        |a: &Applied<Deal>| record_answer(200, None, a),
     )
     .await
 }

@@ -4,8 +4,10 @@
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
+use moss_domain::idempotency::Rendered;
 use moss_domain::page::PageRequest;
 use moss_domain::record::{Extras, ExtrasPatch, ListFilter, Record, Window, both, service};
+use moss_domain::store::Applied;
 use moss_domain::{FieldError, Permission};
 use serde_json::Value;
 
@@ -227,9 +229,9 @@ pub async fn create<R: Resource>(m: Mutation<Write>) -> Result<HttpResponse, Api
     let mut b = m.json()?;
     let parsed = read_create::<R>(&mut b);
     let (new, extras) = b.finish(parsed)?;
-    m.run(
+    m.run_applied(
         move |tx, actor| service::create::<R>(tx, actor, new, extras),
-        |r: &R| respond::rendered(201, Some(format!("{PREFIX}{}/{}", R::PATH, r.id())), r.render()),
+        |a: &Applied<R>| record_answer(201, Some(format!("{PREFIX}{}/{}", R::PATH, a.value.id())), a),
     )
     .await
 }
@@ -240,11 +242,20 @@ pub async fn update<R: Resource>(m: Mutation<Write>, path: web::Path<String>) ->
     let parsed = read_update::<R>(&mut b);
     let (changes, extras) = b.finish(parsed)?;
     let id = id::<R>(&path)?;
-    m.run(
+    m.run_applied(
         move |tx, actor| service::update::<R>(tx, actor, id, changes, extras),
-        |r: &R| respond::rendered(200, None, r.render()),
+        |a: &Applied<R>| record_answer(200, None, a),
     )
     .await
+}
+
+/// The answer of a one-record change: the snapshot the change rendered in its transaction, or,
+/// for a PATCH that changed nothing (no event, no snapshot), the record rendered now.
+pub fn record_answer<R: Resource>(status: u16, location: Option<String>, a: &Applied<R>) -> Rendered {
+    match a.snapshot() {
+        Some(json) => respond::rendered_json(status, location, json),
+        None => respond::rendered(status, location, a.value.render()),
+    }
 }
 
 /// `DELETE /things/{id}`.

@@ -42,6 +42,7 @@ fn system(ws: WorkspaceId) -> RequestContext {
         actor: Actor::system(ws),
         request_id: "test-setup".into(),
         ip: None,
+        renderer: moss_http::render::renderer(),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::DomainError;
 use crate::contact::model::Contact;
 use crate::contact::{ContactChanges, NewContact};
 use crate::id::{CompanyId, ContactId};
+use crate::record::Snapshot;
 use crate::testing::{Calls, FakeTx, new_contact, owner, stored_company, stored_contact};
 use crate::text::EmailAddress;
 use crate::text::TagName;
@@ -157,6 +158,11 @@ fn create_inserts_once_and_audits_contact_created(
     assert_eq!(change.events[0].event_type(), "contact.created");
     assert_eq!(change.events[0].target_id, contact.id.to_string());
     assert!(change.events[0].metadata.is_empty());
+    // The event carries the record as it was created, for the renderer.
+    assert_eq!(
+        change.events[0].snapshot.as_deref(),
+        Some(&Snapshot::Contact(contact.clone()))
+    );
 }
 
 // ---- get ----
@@ -252,6 +258,11 @@ fn update_audits_the_changed_field_with_old_and_new_values(
     assert_eq!(change.events[0].event_type(), "contact.updated");
     assert_eq!(change.events[0].target_id, stored.id.to_string());
     assert_eq!(change.events[0].metadata, changes(vec![(field, old, new)]));
+    assert_eq!(
+        change.events[0].snapshot.as_deref(),
+        Some(&Snapshot::Contact(change.value.clone())),
+        "the record right after the change"
+    );
     assert_eq!(updates.all(), vec![change.value.clone()]);
     assert!(change.value.common.updated_at > stored.common.updated_at);
     assert_eq!(change.value.common.created_at, stored.common.created_at);
