@@ -100,6 +100,10 @@ impl Errors {
     pub fn extend(&mut self, other: Vec<FieldError>) {
         self.0.extend(other);
     }
+    /// Whether an error names `field`.
+    pub fn names(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
     /// How many errors were recorded.
     pub fn len(&self) -> usize {
         self.0.len()

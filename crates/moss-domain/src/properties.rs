@@ -11,8 +11,9 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use uuid::Uuid;
 
-use crate::company::{CompanyChanges, CompanyFilter, CompanyInput, CompanyPatch, CompanySort, Domain, NewCompany};
-use crate::contact::{ContactChanges, ContactFilter, ContactInput, ContactPatch, ContactSort, NewContact};
+use crate::company::{Company, CompanyFilter, CompanySort, Domain};
+use crate::contact::{Contact, ContactFilter, ContactSort};
+use crate::deal::Deal;
 use crate::error::FieldError;
 use crate::id::{
     AuditId, CompanyId, ContactId, KeyId, MemberId, RequestIdValue, WorkspaceId, decode_suffix, encode_suffix,
@@ -20,8 +21,9 @@ use crate::id::{
 use crate::idempotency::IdempotencyKey;
 use crate::key::{KeySecret, KeySort, NewKey};
 use crate::page::{PageRequest, SortField, SortOrder};
-use crate::record::{Extras, ExtrasPatch, ListFilter, Window, both};
+use crate::record::{Extras, ExtrasPatch, ListFilter, Record, Window, both, read_own};
 use crate::tag::TagSort;
+use crate::testing::MapForm;
 use crate::text::{
     EmailAddress, HttpUrl, TagName, fold, is_blank, is_refused_invisible, is_white_space, nfc, search_document,
     search_words,
@@ -255,101 +257,16 @@ fn patch<T: std::fmt::Debug + Clone + 'static>(s: BoxedStrategy<T>) -> BoxedStra
     prop_oneof![Just(Patch::Absent), Just(Patch::Null), s.prop_map(Patch::Set),].boxed()
 }
 
-type Extra = (Option<Vec<String>>, Option<BTreeMap<String, Value>>);
 type ExtraPatch = (Patch<Vec<String>>, Patch<BTreeMap<String, Value>>);
 
-fn contact_input() -> BoxedStrategy<(ContactInput, Extra)> {
-    let o = || prop::option::of(field_text()).boxed();
+/// A body for a record's own string fields (each absent, `null` or some text) and its extras.
+fn body(fields: &'static [&'static str]) -> BoxedStrategy<(Vec<Patch<String>>, ExtraPatch)> {
     (
-        (o(), o(), o(), o(), o()),
-        (
-            o(),
-            o(),
-            o(),
-            prop::option::of(tags()),
-            prop::option::of(custom_fields()),
-        ),
+        vec(patch(field_text()), fields.len()),
+        patch(tags()),
+        patch(custom_fields()),
     )
-        .prop_map(
-            |((first_name, last_name, email, phone, title), (linkedin_url, company_id, notes, tags, custom_fields))| {
-                let input = ContactInput {
-                    first_name,
-                    last_name,
-                    email,
-                    phone,
-                    title,
-                    linkedin_url,
-                    company_id,
-                    notes,
-                };
-                (input, (tags, custom_fields))
-            },
-        )
-        .boxed()
-}
-
-fn contact_patch() -> BoxedStrategy<(ContactPatch, ExtraPatch)> {
-    let p = || patch(field_text());
-    (
-        (p(), p(), p(), p(), p()),
-        (p(), p(), p(), patch(tags()), patch(custom_fields())),
-    )
-        .prop_map(
-            |((first_name, last_name, email, phone, title), (linkedin_url, company_id, notes, tags, custom_fields))| {
-                let patch = ContactPatch {
-                    first_name,
-                    last_name,
-                    email,
-                    phone,
-                    title,
-                    linkedin_url,
-                    company_id,
-                    notes,
-                };
-                (patch, (tags, custom_fields))
-            },
-        )
-        .boxed()
-}
-
-fn company_input() -> BoxedStrategy<(CompanyInput, Extra)> {
-    let o = || prop::option::of(field_text()).boxed();
-    (
-        (o(), o(), o(), o()),
-        (o(), o(), prop::option::of(tags()), prop::option::of(custom_fields())),
-    )
-        .prop_map(
-            |((name, domain, industry, website), (phone, notes, tags, custom_fields))| {
-                let input = CompanyInput {
-                    name,
-                    domain,
-                    industry,
-                    website,
-                    phone,
-                    notes,
-                };
-                (input, (tags, custom_fields))
-            },
-        )
-        .boxed()
-}
-
-fn company_patch() -> BoxedStrategy<(CompanyPatch, ExtraPatch)> {
-    let p = || patch(field_text());
-    ((p(), p(), p(), p()), (p(), p(), patch(tags()), patch(custom_fields())))
-        .prop_map(
-            |((name, domain, industry, website), (phone, notes, tags, custom_fields))| {
-                let patch = CompanyPatch {
-                    name,
-                    domain,
-                    industry,
-                    website,
-                    phone,
-                    notes,
-                };
-                (patch, (tags, custom_fields))
-            },
-        )
+        .prop_map(|(values, tags, custom)| (values, (tags, custom)))
         .boxed()
 }
 
@@ -420,6 +337,51 @@ const CONTACT_FIELDS: &[&str] = &[
     "notes",
 ];
 const COMPANY_FIELDS: &[&str] = &["name", "domain", "industry", "website", "phone", "notes"];
+
+/// The string fields of a deal (`value` is a number).
+const DEAL_FIELDS: &[&str] = &[
+    "name",
+    "stage",
+    "currency",
+    "expected_close",
+    "company_id",
+    "notes",
+    "lost_reason",
+];
+
+/// Reads a body's own fields (`fields[0]` the required name) and extras as a create or a
+/// PATCH: every error names a known field, and a missing or null name is reported.
+fn own_fields_named<R: Record>(
+    fields: &'static [&'static str],
+    creating: bool,
+    (values, (tags_patch, custom_patch)): (Vec<Patch<String>>, ExtraPatch),
+) -> Result<(), TestCaseError> {
+    let tags = patch_set(&tags_patch).cloned();
+    let custom = patch_set(&custom_patch).cloned();
+    let name = values[0].clone();
+    let mut form = fields
+        .iter()
+        .zip(values)
+        .fold(MapForm::new(), |form, (field, value)| form.with(field, value));
+    let own = read_own::<R>(&mut form, creating);
+    let extras = if creating {
+        Extras::parse(tags.clone(), custom.clone()).map(|_| ())
+    } else {
+        ExtrasPatch::parse(tags_patch, custom_patch).map(|_| ())
+    };
+    let name_missing = name == Patch::Null || (creating && name == Patch::Absent);
+    match both(own, extras) {
+        Ok(_) => prop_assert!(
+            !name_missing && patch_set(&name).is_none_or(|s| cleaned(s).is_some()),
+            "{name:?}"
+        ),
+        Err(errors) => {
+            assert_fields_known(&errors, fields, tags.as_ref(), custom.as_ref())?;
+            prop_assert!(!name_missing || errors.iter().any(|e| e.field == fields[0]));
+        }
+    }
+    Ok(())
+}
 
 /// The words of a text with no cap on their number: what a record must be findable by.
 fn all_words(text: &str) -> Vec<String> {
@@ -902,51 +864,18 @@ proptest! {
     // ----- Record bodies -------------------------------------------------------------------
 
     #[test]
-    fn new_contact_names_only_known_fields((input, (tags, custom)) in contact_input()) {
-        let first_name = input.first_name.clone();
-        match both(NewContact::parse(input), Extras::parse(tags.clone(), custom.clone())) {
-            Ok((c, extras)) => {
-                prop_assert_eq!(Some(c.first_name), first_name.as_deref().and_then(cleaned));
-                prop_assert!(extras.tags.len() <= 50);
-            }
-            Err(errors) => assert_fields_known(&errors, CONTACT_FIELDS, tags.as_ref(), custom.as_ref())?,
-        }
+    fn contact_bodies_name_only_known_fields(creating: bool, b in body(CONTACT_FIELDS)) {
+        own_fields_named::<Contact>(CONTACT_FIELDS, creating, b)?;
     }
 
     #[test]
-    fn contact_changes_name_only_known_fields((p, (tags_patch, custom_patch)) in contact_patch()) {
-        let tags = patch_set(&tags_patch).cloned();
-        let custom = patch_set(&custom_patch).cloned();
-        let null_first_name = matches!(p.first_name, Patch::Null);
-        match both(ContactChanges::parse(p), ExtrasPatch::parse(tags_patch, custom_patch)) {
-            Ok(_) => prop_assert!(!null_first_name),
-            Err(errors) => {
-                assert_fields_known(&errors, CONTACT_FIELDS, tags.as_ref(), custom.as_ref())?;
-                prop_assert!(!null_first_name || errors.iter().any(|e| e.field == "first_name"));
-            }
-        }
+    fn company_bodies_name_only_known_fields(creating: bool, b in body(COMPANY_FIELDS)) {
+        own_fields_named::<Company>(COMPANY_FIELDS, creating, b)?;
     }
 
     #[test]
-    fn new_company_names_only_known_fields((input, (tags, custom)) in company_input()) {
-        match both(NewCompany::parse(input), Extras::parse(tags.clone(), custom.clone())) {
-            Ok((c, extras)) => prop_assert!(!c.name.is_empty() && extras.tags.len() <= 50),
-            Err(errors) => assert_fields_known(&errors, COMPANY_FIELDS, tags.as_ref(), custom.as_ref())?,
-        }
-    }
-
-    #[test]
-    fn company_changes_name_only_known_fields((p, (tags_patch, custom_patch)) in company_patch()) {
-        let tags = patch_set(&tags_patch).cloned();
-        let custom = patch_set(&custom_patch).cloned();
-        let null_name = matches!(p.name, Patch::Null);
-        match both(CompanyChanges::parse(p), ExtrasPatch::parse(tags_patch, custom_patch)) {
-            Ok(_) => prop_assert!(!null_name),
-            Err(errors) => {
-                assert_fields_known(&errors, COMPANY_FIELDS, tags.as_ref(), custom.as_ref())?;
-                prop_assert!(!null_name || errors.iter().any(|e| e.field == "name"));
-            }
-        }
+    fn deal_bodies_name_only_known_fields(creating: bool, b in body(DEAL_FIELDS)) {
+        own_fields_named::<Deal>(DEAL_FIELDS, creating, b)?;
     }
 
     #[test]
@@ -963,22 +892,25 @@ proptest! {
             "[a-z ]{0,30}".prop_map(Value::String),
         ], 0..10),
     ) {
-        let contact = NewContact::parse(ContactInput {
-            first_name: Some(name.clone()),
-            email,
-            linkedin_url: url.clone(),
-            company_id: company.map(|u| CompanyId::from_uuid(u).to_string()),
-            ..ContactInput::default()
-        });
+        let opt = |v: Option<String>| v.map_or(Patch::Absent, Patch::Set);
+        let contact = read_own::<Contact>(
+            &mut MapForm::new()
+                .set("first_name", &name)
+                .with("email", opt(email))
+                .with("linkedin_url", opt(url.clone()))
+                .with("company_id", opt(company.map(|u| CompanyId::from_uuid(u).to_string()))),
+            true,
+        );
         prop_assert!(contact.is_ok(), "{:?}", contact);
         let extras = Extras::parse(Some(tags), Some(custom));
         prop_assert!(extras.is_ok(), "{:?}", extras);
-        let company = NewCompany::parse(CompanyInput {
-            name: Some(name),
-            domain,
-            website: url,
-            ..CompanyInput::default()
-        });
+        let company = read_own::<Company>(
+            &mut MapForm::new()
+                .set("name", &name)
+                .with("domain", opt(domain))
+                .with("website", opt(url)),
+            true,
+        );
         prop_assert!(company.is_ok(), "{:?}", company);
     }
 }

@@ -11,20 +11,22 @@ use chrono::TimeDelta;
 
 use crate::actor::{Actor, ActorKind, Role, Scope};
 use crate::audit::{AuditRepo, MockAuditRepo};
-use crate::company::model::{Company, Domain, NewCompany};
-use crate::contact::model::{Contact, NewContact};
+use crate::company::model::{Company, CompanyChanges, Domain};
+use crate::contact::model::{Contact, ContactChanges};
 use crate::deal::Deal;
 use crate::deal::ports::{DealRepo, MockDealRepo};
 use crate::error::Result;
+use crate::id::TypedId;
 use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
 use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
 use crate::key::model::ApiKey;
 use crate::key::ports::{KeyRepo, MockKeyRepo};
-use crate::record::{Common, MockRecordRepo, RecordRepo, Renderer, Snapshot};
+use crate::record::{Common, Form, MockRecordRepo, Record, RecordRepo, Renderer, Snapshot};
 use crate::store::{Mode, RequestContext, Store, Tx};
 use crate::tag::ports::{MockTagRepo, TagRepo};
 use crate::text::EmailAddress;
 use crate::time::{Timestamp, now};
+use crate::value::{Number, Patch};
 use crate::workspace::model::Member;
 use crate::workspace::ports::{MockWorkspaceRepo, WorkspaceRepo};
 
@@ -310,29 +312,21 @@ pub fn stored_key(ws: WorkspaceId) -> ApiKey {
     }
 }
 
-/// A valid contact input: Ada, `Ada@Example.com`, nothing else.
-pub fn new_contact() -> NewContact {
-    NewContact {
-        first_name: "Ada".into(),
-        last_name: None,
-        email: Some(EmailAddress::from_stored("Ada@Example.com".into())),
-        phone: None,
-        title: None,
-        linkedin_url: None,
-        company_id: None,
-        notes: None,
+/// A valid contact create: Ada, `Ada@Example.com`, nothing else.
+pub fn new_contact() -> ContactChanges {
+    ContactChanges {
+        first_name: Some("Ada".into()),
+        email: Patch::Set(EmailAddress::from_stored("Ada@Example.com".into())),
+        ..ContactChanges::default()
     }
 }
 
-/// A valid company input: Acme, `acme.com`, nothing else.
-pub fn new_company() -> NewCompany {
-    NewCompany {
-        name: "Acme".into(),
-        domain: Some(Domain::from_stored("acme.com".into())),
-        industry: None,
-        website: None,
-        phone: None,
-        notes: None,
+/// A valid company create: Acme, `acme.com`, nothing else.
+pub fn new_company() -> CompanyChanges {
+    CompanyChanges {
+        name: Some("Acme".into()),
+        domain: Patch::Set(Domain::from_stored("acme.com".into())),
+        ..CompanyChanges::default()
     }
 }
 
@@ -359,4 +353,74 @@ pub fn context(actor: Actor, request_id: &str) -> RequestContext {
         ip: None,
         renderer: Arc::new(IdRenderer),
     }
+}
+
+/// A body for tests: each field absent (not named), `null`, a string or a number.
+#[derive(Debug, Clone, Default)]
+pub struct MapForm {
+    strings: BTreeMap<&'static str, Patch<String>>,
+    numbers: BTreeMap<&'static str, Patch<Number>>,
+}
+
+impl MapForm {
+    /// No field sent.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// `name` sent as this string.
+    #[must_use]
+    pub fn set(mut self, name: &'static str, value: &str) -> Self {
+        self.strings.insert(name, Patch::Set(value.to_owned()));
+        self
+    }
+    /// `name` sent as `null`.
+    #[must_use]
+    pub fn null(mut self, name: &'static str) -> Self {
+        self.strings.insert(name, Patch::Null);
+        self.numbers.insert(name, Patch::Null);
+        self
+    }
+    /// `name` sent as this number.
+    #[must_use]
+    pub fn number(mut self, name: &'static str, value: Number) -> Self {
+        self.numbers.insert(name, Patch::Set(value));
+        self
+    }
+    /// Every string field as sent (`Patch::Absent` ones left out).
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: Patch<String>) -> Self {
+        if value != Patch::Absent {
+            self.strings.insert(name, value);
+        }
+        self
+    }
+}
+
+impl Form for MapForm {
+    fn string(&mut self, name: &'static str) -> Patch<String> {
+        self.strings.remove(name).unwrap_or_default()
+    }
+    fn number(&mut self, name: &'static str) -> Patch<Number> {
+        self.numbers.remove(name).unwrap_or_default()
+    }
+}
+
+/// The record a create of this body makes (no storage): its fields read, then applied to its
+/// blank in a fresh workspace.
+pub fn created<R: Record>(form: &mut MapForm) -> std::result::Result<R, Vec<crate::error::FieldError>> {
+    let changes = crate::record::read_own::<R>(form, true)?;
+    let at = now();
+    let common = Common {
+        created_at: at,
+        updated_at: at,
+        ..stored_common(WorkspaceId::generate())
+    };
+    let mut record = R::blank(R::Id::generate(), common);
+    record
+        .apply(changes, at, &mut crate::record::Diff::default())
+        .map_err(|e| match e {
+            crate::error::DomainError::Validation(v) => v,
+            other => vec![crate::error::FieldError::new("", other.to_string())],
+        })?;
+    Ok(record)
 }

@@ -3,10 +3,10 @@
 //! through the [`crate::wire`] structs, which the OpenAPI document describes.
 
 use moss_domain::audit::AuditEntry;
-use moss_domain::company::{Company, CompanyInput, CompanyPatch};
-use moss_domain::contact::{Contact, ContactInput, ContactPatch};
+use moss_domain::company::Company;
+use moss_domain::contact::Contact;
+use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealContact;
-use moss_domain::deal::{Deal, DealInput, DealPatch};
 use moss_domain::key::ApiKey;
 use moss_domain::tag::TagCount;
 use moss_domain::text::TagName;
@@ -136,58 +136,6 @@ pub fn key_input(b: &mut Body) -> (Option<String>, Option<String>, Option<String
     (b.string("name"), b.string("scope"), b.string("expires_at"))
 }
 
-/// Reads a contact create body.
-pub fn contact_input(b: &mut Body) -> ContactInput {
-    ContactInput {
-        first_name: b.string("first_name"),
-        last_name: b.string("last_name"),
-        email: b.string("email"),
-        phone: b.string("phone"),
-        title: b.string("title"),
-        linkedin_url: b.string("linkedin_url"),
-        company_id: b.string("company_id"),
-        notes: b.string("notes"),
-    }
-}
-
-/// Reads a contact PATCH body.
-pub fn contact_patch(b: &mut Body) -> ContactPatch {
-    ContactPatch {
-        first_name: b.patch_string("first_name"),
-        last_name: b.patch_string("last_name"),
-        email: b.patch_string("email"),
-        phone: b.patch_string("phone"),
-        title: b.patch_string("title"),
-        linkedin_url: b.patch_string("linkedin_url"),
-        company_id: b.patch_string("company_id"),
-        notes: b.patch_string("notes"),
-    }
-}
-
-/// Reads a company create body.
-pub fn company_input(b: &mut Body) -> CompanyInput {
-    CompanyInput {
-        name: b.string("name"),
-        domain: b.string("domain"),
-        industry: b.string("industry"),
-        website: b.string("website"),
-        phone: b.string("phone"),
-        notes: b.string("notes"),
-    }
-}
-
-/// Reads a company PATCH body.
-pub fn company_patch(b: &mut Body) -> CompanyPatch {
-    CompanyPatch {
-        name: b.patch_string("name"),
-        domain: b.patch_string("domain"),
-        industry: b.patch_string("industry"),
-        website: b.patch_string("website"),
-        phone: b.patch_string("phone"),
-        notes: b.patch_string("notes"),
-    }
-}
-
 /// An audit entry.
 pub fn audit_entry(e: &AuditEntry) -> Value {
     to_value(&wire::AuditEntry {
@@ -223,34 +171,6 @@ pub fn deal(d: &Deal) -> Value {
         created_at: time(&d.common.created_at),
         updated_at: time(&d.common.updated_at),
     })
-}
-
-/// Reads a deal create body.
-pub fn deal_input(b: &mut Body) -> DealInput {
-    DealInput {
-        name: b.string("name"),
-        stage: b.string("stage"),
-        value: b.number("value"),
-        currency: b.string("currency"),
-        expected_close: b.string("expected_close"),
-        company_id: b.string("company_id"),
-        notes: b.string("notes"),
-        lost_reason: b.string("lost_reason"),
-    }
-}
-
-/// Reads a deal PATCH body.
-pub fn deal_patch(b: &mut Body) -> DealPatch {
-    DealPatch {
-        name: b.patch_string("name"),
-        stage: b.patch_string("stage"),
-        value: b.patch_number("value"),
-        currency: b.patch_string("currency"),
-        expected_close: b.patch_string("expected_close"),
-        company_id: b.patch_string("company_id"),
-        notes: b.patch_string("notes"),
-        lost_reason: b.patch_string("lost_reason"),
-    }
 }
 
 /// A deal's contact link, with the contact.

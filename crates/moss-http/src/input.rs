@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use moss_domain::FieldError;
 use moss_domain::error::Errors;
 use moss_domain::page::{PageRequest, SortField};
+use moss_domain::record::Form;
 use moss_domain::value::{Number, Patch, Value};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
@@ -374,6 +375,15 @@ fn type_name(v: &Json) -> &'static str {
         Json::String(_) => "a string",
         Json::Array(_) => "a list",
         Json::Object(_) => "an object",
+    }
+}
+
+impl Form for Body {
+    fn string(&mut self, name: &'static str) -> Patch<String> {
+        self.patch_string(name)
+    }
+    fn number(&mut self, name: &'static str) -> Patch<Number> {
+        self.patch_number(name)
     }
 }
 

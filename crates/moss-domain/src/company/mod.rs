@@ -3,4 +3,4 @@
 pub mod model;
 pub mod service;
 
-pub use model::{Company, CompanyChanges, CompanyFilter, CompanyInput, CompanyPatch, CompanySort, Domain, NewCompany};
+pub use model::{Company, CompanyChanges, CompanyFilter, CompanySort, Domain};

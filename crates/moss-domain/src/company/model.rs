@@ -2,15 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{DomainError, Errors, FieldError};
+use crate::error::{DomainError, FieldError};
 use crate::id::{CompanyId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
+use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
 use crate::store::Tx;
-use crate::text::{
-    HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, is_host_name, optional_text, optional_url,
-    patch_optional_text, patch_required_text, patch_with, required_text,
-};
+use crate::text::{HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, is_host_name};
 use crate::time::Timestamp;
 use crate::value::{Patch, Value};
 
@@ -64,130 +61,21 @@ pub struct Company {
     pub common: Common,
 }
 
-/// A company body as sent, with JSON types already checked.
-#[derive(Debug, Clone, Default)]
-pub struct CompanyInput {
-    /// name.
-    pub name: Option<String>,
-    /// domain.
-    pub domain: Option<String>,
-    /// industry.
-    pub industry: Option<String>,
-    /// website.
-    pub website: Option<String>,
-    /// phone.
-    pub phone: Option<String>,
-    /// notes.
-    pub notes: Option<String>,
-}
-
-/// A checked new company.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewCompany {
-    /// name.
-    pub name: String,
-    /// domain.
-    pub domain: Option<Domain>,
-    /// industry.
-    pub industry: Option<String>,
-    /// website.
-    pub website: Option<HttpUrl>,
-    /// phone.
-    pub phone: Option<String>,
-    /// notes.
-    pub notes: Option<String>,
-}
-
-impl NewCompany {
-    /// Checks every field, reporting all bad ones at once.
-    pub fn parse(input: CompanyInput) -> Result<Self, Vec<FieldError>> {
-        let mut e = Errors::new();
-        let name = e.check(required_text("name", input.name, MAX_NAME));
-        let domain = input
-            .domain
-            .and_then(|raw| e.check(patch_with("domain", Patch::Set(raw), Domain::parse)))
-            .and_then(Patch::into_option);
-        let industry = e.check(optional_text("industry", input.industry, MAX_NAME)).flatten();
-        let website = e.check(optional_url("website", input.website)).flatten();
-        let phone = e.check(optional_text("phone", input.phone, MAX_PHONE)).flatten();
-        let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
-        e.finish()?;
-        let name = name.ok_or_else(|| vec![FieldError::new("name", "is required")])?;
-        Ok(Self {
-            name,
-            domain,
-            industry,
-            website,
-            phone,
-            notes,
-        })
-    }
-}
-
-/// A PATCH body as sent, with JSON types already checked.
-#[derive(Debug, Clone, Default)]
-pub struct CompanyPatch {
-    /// name.
-    pub name: Patch<String>,
-    /// domain.
-    pub domain: Patch<String>,
-    /// industry.
-    pub industry: Patch<String>,
-    /// website.
-    pub website: Patch<String>,
-    /// phone.
-    pub phone: Patch<String>,
-    /// notes.
-    pub notes: Patch<String>,
-}
-
-/// A checked company PATCH.
+/// A checked company PATCH, or a create's fields (see [`Record::read`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompanyChanges {
-    /// name (required: never cleared).
+    /// Required: never cleared.
     pub name: Option<String>,
-    /// domain.
+    /// Unique per workspace.
     pub domain: Patch<Domain>,
-    /// industry.
+    /// Optional text fields.
     pub industry: Patch<String>,
-    /// website.
+    /// An http(s) URL.
     pub website: Patch<HttpUrl>,
-    /// phone.
+    /// Optional text fields.
     pub phone: Patch<String>,
-    /// notes.
+    /// Optional text fields.
     pub notes: Patch<String>,
-}
-
-impl CompanyChanges {
-    /// Checks every field sent, reporting all bad ones at once.
-    pub fn parse(p: CompanyPatch) -> Result<Self, Vec<FieldError>> {
-        let mut e = Errors::new();
-        let name = e.check(patch_required_text("name", p.name, MAX_NAME)).flatten();
-        let domain = e
-            .check(patch_with("domain", p.domain, Domain::parse))
-            .unwrap_or_default();
-        let industry = e
-            .check(patch_optional_text("industry", p.industry, MAX_NAME))
-            .unwrap_or_default();
-        let website = e
-            .check(patch_with("website", p.website, HttpUrl::parse))
-            .unwrap_or_default();
-        let phone = e
-            .check(patch_optional_text("phone", p.phone, MAX_PHONE))
-            .unwrap_or_default();
-        let notes = e
-            .check(patch_optional_text("notes", p.notes, MAX_NOTES))
-            .unwrap_or_default();
-        e.finish()?;
-        Ok(Self {
-            name,
-            domain,
-            industry,
-            website,
-            phone,
-            notes,
-        })
-    }
 }
 
 /// The companies list's own filters (beside `q`, `tag` and the sync window).
@@ -210,7 +98,6 @@ crate::audited_as_str!(Domain);
 
 impl Record for Company {
     type Id = CompanyId;
-    type New = NewCompany;
     type Changes = CompanyChanges;
     type Filter = CompanyFilter;
     type Sort = CompanySort;
@@ -227,16 +114,27 @@ impl Record for Company {
         &mut self.common
     }
 
-    fn build(id: CompanyId, common: Common, n: NewCompany) -> Self {
+    fn blank(id: CompanyId, common: Common) -> Self {
         Self {
             id,
-            name: n.name,
-            domain: n.domain,
-            industry: n.industry,
-            website: n.website,
-            phone: n.phone,
-            notes: n.notes,
+            name: String::new(),
+            domain: None,
+            industry: None,
+            website: None,
+            phone: None,
+            notes: None,
             common,
+        }
+    }
+
+    fn read(f: &mut Fields<'_>) -> CompanyChanges {
+        CompanyChanges {
+            name: f.required_text("name", MAX_NAME),
+            domain: f.optional("domain", Domain::parse),
+            industry: f.text("industry", MAX_NAME),
+            website: f.optional("website", HttpUrl::parse),
+            phone: f.text("phone", MAX_PHONE),
+            notes: f.text("notes", MAX_NOTES),
         }
     }
 
@@ -316,6 +214,8 @@ impl SortField for CompanySort {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::read_own;
+    use crate::testing::MapForm;
     use rstest::rstest;
 
     #[rstest]
@@ -337,14 +237,9 @@ mod tests {
     }
 
     #[test]
-    fn new_company_reports_all_bad_fields() {
-        let err = NewCompany::parse(CompanyInput {
-            name: None,
-            domain: Some("not a domain".into()),
-            website: Some("acme.com".into()),
-            ..Default::default()
-        })
-        .unwrap_err();
+    fn a_new_company_reports_all_bad_fields() {
+        let mut form = MapForm::new().set("domain", "not a domain").set("website", "acme.com");
+        let err = read_own::<Company>(&mut form, true).unwrap_err();
         let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "domain", "website"]);
     }

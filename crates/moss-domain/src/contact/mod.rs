@@ -2,4 +2,4 @@
 
 pub mod model;
 
-pub use model::{Contact, ContactChanges, ContactFilter, ContactInput, ContactPatch, ContactSort, NewContact};
+pub use model::{Contact, ContactChanges, ContactFilter, ContactSort};

@@ -5,12 +5,9 @@ use std::collections::BTreeMap;
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
+use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
 use crate::store::Tx;
-use crate::text::{
-    EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, optional_email, optional_text, optional_url,
-    patch_optional_text, patch_required_text, patch_with, required_text,
-};
+use crate::text::{EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, fold};
 use crate::time::Timestamp;
 use crate::value::{Patch, Value};
 
@@ -39,48 +36,6 @@ pub struct Contact {
     pub common: Common,
 }
 
-/// A contact body as sent, with JSON types already checked.
-#[derive(Debug, Clone, Default)]
-pub struct ContactInput {
-    /// first_name.
-    pub first_name: Option<String>,
-    /// last_name.
-    pub last_name: Option<String>,
-    /// email.
-    pub email: Option<String>,
-    /// phone.
-    pub phone: Option<String>,
-    /// title.
-    pub title: Option<String>,
-    /// linkedin_url.
-    pub linkedin_url: Option<String>,
-    /// company_id (TypeID or UUID).
-    pub company_id: Option<String>,
-    /// notes.
-    pub notes: Option<String>,
-}
-
-/// A checked new contact.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewContact {
-    /// first_name.
-    pub first_name: String,
-    /// last_name.
-    pub last_name: Option<String>,
-    /// email.
-    pub email: Option<EmailAddress>,
-    /// phone.
-    pub phone: Option<String>,
-    /// title.
-    pub title: Option<String>,
-    /// linkedin_url.
-    pub linkedin_url: Option<HttpUrl>,
-    /// company_id.
-    pub company_id: Option<CompanyId>,
-    /// notes.
-    pub notes: Option<String>,
-}
-
 /// Parses a company reference (TypeID or UUID) in a body or query field.
 pub fn company_reference(field: &str, raw: &str) -> Result<CompanyId, FieldError> {
     CompanyId::parse_reference(raw.trim()).ok_or_else(|| FieldError::new(field, "must be a company id (cmp_...)"))
@@ -91,118 +46,25 @@ pub fn contact_reference(field: &str, raw: &str) -> Result<ContactId, FieldError
     ContactId::parse_reference(raw.trim()).ok_or_else(|| FieldError::new(field, "must be a contact id (cnt_...)"))
 }
 
-impl NewContact {
-    /// Checks every field, reporting all bad ones at once.
-    pub fn parse(input: ContactInput) -> Result<Self, Vec<FieldError>> {
-        let mut e = Errors::new();
-        let first_name = e.check(required_text("first_name", input.first_name, MAX_NAME));
-        let last_name = e.check(optional_text("last_name", input.last_name, MAX_NAME)).flatten();
-        let email = e.check(optional_email("email", input.email)).flatten();
-        let phone = e.check(optional_text("phone", input.phone, MAX_PHONE)).flatten();
-        let title = e.check(optional_text("title", input.title, MAX_NAME)).flatten();
-        let linkedin_url = e.check(optional_url("linkedin_url", input.linkedin_url)).flatten();
-        let company_id = input
-            .company_id
-            .and_then(|raw| e.check(patch_with("company_id", Patch::Set(raw), company_reference)))
-            .and_then(Patch::into_option);
-        let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
-        e.finish()?;
-        let first_name = first_name.ok_or_else(|| vec![FieldError::new("first_name", "is required")])?;
-        Ok(Self {
-            first_name,
-            last_name,
-            email,
-            phone,
-            title,
-            linkedin_url,
-            company_id,
-            notes,
-        })
-    }
-}
-
-/// A PATCH body as sent, with JSON types already checked.
-#[derive(Debug, Clone, Default)]
-pub struct ContactPatch {
-    /// first_name.
-    pub first_name: Patch<String>,
-    /// last_name.
-    pub last_name: Patch<String>,
-    /// email.
-    pub email: Patch<String>,
-    /// phone.
-    pub phone: Patch<String>,
-    /// title.
-    pub title: Patch<String>,
-    /// linkedin_url.
-    pub linkedin_url: Patch<String>,
-    /// company_id.
-    pub company_id: Patch<String>,
-    /// notes.
-    pub notes: Patch<String>,
-}
-
-/// A checked PATCH: only the fields sent.
+/// A checked PATCH, or a create's fields (see [`Record::read`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactChanges {
-    /// first_name (required: never cleared).
+    /// Required: never cleared.
     pub first_name: Option<String>,
-    /// last_name.
+    /// Optional text fields.
     pub last_name: Patch<String>,
-    /// email.
+    /// Unique per workspace, case-insensitively.
     pub email: Patch<EmailAddress>,
-    /// phone.
+    /// Optional text fields.
     pub phone: Patch<String>,
-    /// title.
+    /// Optional text fields.
     pub title: Patch<String>,
-    /// linkedin_url.
+    /// An http(s) URL.
     pub linkedin_url: Patch<HttpUrl>,
-    /// company_id.
+    /// A company of the workspace (TypeID or UUID).
     pub company_id: Patch<CompanyId>,
-    /// notes.
+    /// Optional text fields.
     pub notes: Patch<String>,
-}
-
-impl ContactChanges {
-    /// Checks every field sent, reporting all bad ones at once.
-    pub fn parse(p: ContactPatch) -> Result<Self, Vec<FieldError>> {
-        let mut e = Errors::new();
-        let first_name = e
-            .check(patch_required_text("first_name", p.first_name, MAX_NAME))
-            .flatten();
-        let last_name = e
-            .check(patch_optional_text("last_name", p.last_name, MAX_NAME))
-            .unwrap_or_default();
-        let email = e
-            .check(patch_with("email", p.email, EmailAddress::parse))
-            .unwrap_or_default();
-        let phone = e
-            .check(patch_optional_text("phone", p.phone, MAX_PHONE))
-            .unwrap_or_default();
-        let title = e
-            .check(patch_optional_text("title", p.title, MAX_NAME))
-            .unwrap_or_default();
-        let linkedin_url = e
-            .check(patch_with("linkedin_url", p.linkedin_url, HttpUrl::parse))
-            .unwrap_or_default();
-        let company_id = e
-            .check(patch_with("company_id", p.company_id, company_reference))
-            .unwrap_or_default();
-        let notes = e
-            .check(patch_optional_text("notes", p.notes, MAX_NOTES))
-            .unwrap_or_default();
-        e.finish()?;
-        Ok(Self {
-            first_name,
-            last_name,
-            email,
-            phone,
-            title,
-            linkedin_url,
-            company_id,
-            notes,
-        })
-    }
 }
 
 /// The contacts list's own filters (beside `q`, `tag` and the sync window); they combine
@@ -230,7 +92,6 @@ impl ContactFilter {
 
 impl Record for Contact {
     type Id = ContactId;
-    type New = NewContact;
     type Changes = ContactChanges;
     type Filter = ContactFilter;
     type Sort = ContactSort;
@@ -247,18 +108,31 @@ impl Record for Contact {
         &mut self.common
     }
 
-    fn build(id: ContactId, common: Common, n: NewContact) -> Self {
+    fn blank(id: ContactId, common: Common) -> Self {
         Self {
             id,
-            first_name: n.first_name,
-            last_name: n.last_name,
-            email: n.email,
-            phone: n.phone,
-            title: n.title,
-            linkedin_url: n.linkedin_url,
-            company_id: n.company_id,
-            notes: n.notes,
+            first_name: String::new(),
+            last_name: None,
+            email: None,
+            phone: None,
+            title: None,
+            linkedin_url: None,
+            company_id: None,
+            notes: None,
             common,
+        }
+    }
+
+    fn read(f: &mut Fields<'_>) -> ContactChanges {
+        ContactChanges {
+            first_name: f.required_text("first_name", MAX_NAME),
+            last_name: f.text("last_name", MAX_NAME),
+            email: f.optional("email", EmailAddress::parse),
+            phone: f.text("phone", MAX_PHONE),
+            title: f.text("title", MAX_NAME),
+            linkedin_url: f.optional("linkedin_url", HttpUrl::parse),
+            company_id: f.optional("company_id", company_reference),
+            notes: f.text("notes", MAX_NOTES),
         }
     }
 
@@ -360,35 +234,34 @@ impl SortField for ContactSort {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::read_own;
+    use crate::testing::{MapForm, created};
+    use crate::value::Patch;
 
     #[test]
-    fn new_contact_reports_all_bad_fields_at_once() {
-        let input = ContactInput {
-            first_name: Some("  ".into()),
-            email: Some("nope".into()),
-            linkedin_url: Some("ftp://x".into()),
-            company_id: Some("cnt_01h455vb4pex5vsknk084sn02q".into()),
-            phone: Some("1".repeat(51)),
-            ..Default::default()
-        };
-        let err = NewContact::parse(input).unwrap_err();
+    fn a_new_contact_reports_all_bad_fields_at_once() {
+        let mut form = MapForm::new()
+            .set("first_name", "  ")
+            .set("email", "nope")
+            .set("linkedin_url", "ftp://x")
+            .set("company_id", "cnt_01h455vb4pex5vsknk084sn02q")
+            .set("phone", &"1".repeat(51));
+        let err = read_own::<Contact>(&mut form, true).unwrap_err();
         let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["first_name", "email", "phone", "linkedin_url", "company_id"]);
     }
 
     #[test]
     fn blank_optional_fields_become_null_and_company_accepts_a_uuid() {
-        let input = ContactInput {
-            first_name: Some(" Jane ".into()),
-            last_name: Some("".into()),
-            email: Some("  ".into()),
-            company_id: Some("01890a5d-ac96-774b-bcce-b302099a8057".into()),
-            ..Default::default()
-        };
-        let c = NewContact::parse(input).unwrap();
+        let mut form = MapForm::new()
+            .set("first_name", " Jane ")
+            .set("last_name", "")
+            .set("email", "  ")
+            .null("title")
+            .set("company_id", "01890a5d-ac96-774b-bcce-b302099a8057");
+        let c = created::<Contact>(&mut form).unwrap();
         assert_eq!(c.first_name, "Jane");
-        assert_eq!(c.last_name, None);
-        assert_eq!(c.email, None);
+        assert_eq!((c.last_name, c.email, c.title), (None, None, None));
         assert_eq!(
             c.company_id.map(|id| id.to_string()).as_deref(),
             Some("cmp_01h455vb4pex5vsknk084sn02q")
@@ -397,12 +270,8 @@ mod tests {
 
     #[test]
     fn patch_distinguishes_absent_null_and_value() {
-        let patch = ContactPatch {
-            last_name: Patch::Null,
-            title: Patch::Set("CTO".into()),
-            ..Default::default()
-        };
-        let c = ContactChanges::parse(patch).unwrap();
+        let mut form = MapForm::new().null("last_name").set("title", "CTO");
+        let c = read_own::<Contact>(&mut form, false).unwrap();
         assert_eq!(c.first_name, None);
         assert_eq!(c.last_name, Patch::Null);
         assert_eq!(c.title, Patch::Set("CTO".into()));
@@ -410,13 +279,17 @@ mod tests {
     }
 
     #[test]
-    fn patch_null_first_name_is_rejected() {
-        let err = ContactChanges::parse(ContactPatch {
-            first_name: Patch::Null,
-            ..Default::default()
-        })
-        .unwrap_err();
-        assert_eq!(err[0].field, "first_name");
+    fn a_null_first_name_is_required_in_a_create_and_refused_in_a_patch() {
+        let err = read_own::<Contact>(&mut MapForm::new().null("first_name"), false).unwrap_err();
+        assert_eq!(
+            (err[0].field.as_str(), err[0].message.as_str()),
+            ("first_name", "is required and cannot be null")
+        );
+        let err = read_own::<Contact>(&mut MapForm::new().null("first_name"), true).unwrap_err();
+        assert_eq!(
+            (err[0].field.as_str(), err[0].message.as_str()),
+            ("first_name", "is required")
+        );
     }
 
     #[test]

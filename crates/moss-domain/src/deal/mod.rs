@@ -4,6 +4,4 @@ pub mod model;
 pub mod ports;
 pub mod service;
 
-pub use model::{
-    Currency, Deal, DealChanges, DealFilter, DealFilterInput, DealInput, DealPatch, DealSort, NewDeal, Stage,
-};
+pub use model::{Currency, Deal, DealChanges, DealFilter, DealSort, Stage};

@@ -10,11 +10,9 @@ use crate::contact::model::{check_company, company_reference, contact_reference}
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, DealId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Audited, Common, Diff, Record, RecordRepo, SearchText, Snapshot};
+use crate::record::{Audited, Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
 use crate::store::Tx;
-use crate::text::{
-    MAX_NAME, MAX_NOTES, optional_text, patch_optional_text, patch_required_text, patch_with, required_text,
-};
+use crate::text::{MAX_NAME, MAX_NOTES};
 use crate::time::Timestamp;
 use crate::value::{Number, Patch, Value};
 
@@ -188,194 +186,30 @@ pub struct Deal {
     pub common: Common,
 }
 
-/// A deal body as sent, with JSON types already checked.
-#[derive(Debug, Clone, Default)]
-pub struct DealInput {
-    /// name.
+/// A checked deal PATCH (also what a stage move is), or a create's fields (see
+/// [`Record::read`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DealChanges {
+    /// Required: never cleared.
     pub name: Option<String>,
-    /// stage.
-    pub stage: Option<String>,
-    /// value.
-    pub value: Option<Number>,
-    /// currency.
-    pub currency: Option<String>,
-    /// expected_close.
-    pub expected_close: Option<String>,
-    /// company_id.
-    pub company_id: Option<String>,
-    /// notes.
-    pub notes: Option<String>,
-    /// lost_reason.
-    pub lost_reason: Option<String>,
-}
-
-/// A checked new deal.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewDeal {
-    /// name.
-    pub name: String,
-    /// stage.
-    pub stage: Stage,
-    /// value.
-    pub value: Option<i64>,
-    /// currency.
-    pub currency: Currency,
-    /// expected_close.
-    pub expected_close: Option<NaiveDate>,
-    /// company_id.
-    pub company_id: Option<CompanyId>,
-    /// notes.
-    pub notes: Option<String>,
-    /// lost_reason.
-    pub lost_reason: Option<String>,
+    /// Default `lead`; never cleared.
+    pub stage: Option<Stage>,
+    /// Cents, or unknown.
+    pub value: Patch<i64>,
+    /// Default `USD`; never cleared.
+    pub currency: Option<Currency>,
+    /// A date.
+    pub expected_close: Patch<NaiveDate>,
+    /// A company of the workspace.
+    pub company_id: Patch<CompanyId>,
+    /// Free text.
+    pub notes: Patch<String>,
+    /// Only with a lost stage.
+    pub lost_reason: Patch<String>,
 }
 
 fn lost_reason_refused() -> FieldError {
     FieldError::new("lost_reason", "may only be set on a lost deal (stage lost)")
-}
-
-impl NewDeal {
-    /// Checks every field, reporting all bad ones at once.
-    pub fn parse(input: DealInput) -> Result<Self, Vec<FieldError>> {
-        let mut e = Errors::new();
-        let name = e.check(required_text("name", input.name, MAX_NAME));
-        let stage = input
-            .stage
-            .map_or(Ok(Stage::Lead), |s| Stage::parse("stage", &s))
-            .map_err(|err| e.push(err.field, err.message))
-            .ok();
-        let value = input.value.and_then(|n| e.check(cents("value", n)));
-        let currency = input
-            .currency
-            .map_or(Ok(Currency::USD), |c| Currency::parse("currency", &c))
-            .map_err(|err| e.push(err.field, err.message))
-            .ok();
-        let expected_close = input
-            .expected_close
-            .and_then(|raw| e.check(patch_with("expected_close", Patch::Set(raw), date)))
-            .and_then(Patch::into_option);
-        let company_id = input
-            .company_id
-            .and_then(|raw| e.check(patch_with("company_id", Patch::Set(raw), company_reference)))
-            .and_then(Patch::into_option);
-        let notes = e.check(optional_text("notes", input.notes, MAX_NOTES)).flatten();
-        let lost_reason = e
-            .check(optional_text("lost_reason", input.lost_reason, MAX_LOST_REASON))
-            .flatten();
-        if lost_reason.is_some() && stage.is_some_and(|s| s != Stage::Lost) {
-            e.push("lost_reason", lost_reason_refused().message);
-        }
-        e.finish()?;
-        match (name, stage, currency) {
-            (Some(name), Some(stage), Some(currency)) => Ok(Self {
-                name,
-                stage,
-                value,
-                currency,
-                expected_close,
-                company_id,
-                notes,
-                lost_reason,
-            }),
-            _ => Err(vec![FieldError::new("name", "is required")]),
-        }
-    }
-}
-
-/// A PATCH body as sent, with JSON types already checked.
-#[derive(Debug, Clone, Default)]
-pub struct DealPatch {
-    /// name.
-    pub name: Patch<String>,
-    /// stage.
-    pub stage: Patch<String>,
-    /// value.
-    pub value: Patch<Number>,
-    /// currency.
-    pub currency: Patch<String>,
-    /// expected_close.
-    pub expected_close: Patch<String>,
-    /// company_id.
-    pub company_id: Patch<String>,
-    /// notes.
-    pub notes: Patch<String>,
-    /// lost_reason.
-    pub lost_reason: Patch<String>,
-}
-
-/// A checked deal PATCH (also what a stage move is).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DealChanges {
-    /// name (required: never cleared).
-    pub name: Option<String>,
-    /// stage (required: never cleared).
-    pub stage: Option<Stage>,
-    /// value.
-    pub value: Patch<i64>,
-    /// currency (never cleared).
-    pub currency: Option<Currency>,
-    /// expected_close.
-    pub expected_close: Patch<NaiveDate>,
-    /// company_id.
-    pub company_id: Patch<CompanyId>,
-    /// notes.
-    pub notes: Patch<String>,
-    /// lost_reason (only with a lost stage).
-    pub lost_reason: Patch<String>,
-}
-
-fn required_with<T>(
-    field: &'static str,
-    raw: Patch<String>,
-    parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
-) -> Result<Option<T>, FieldError> {
-    match raw {
-        Patch::Absent => Ok(None),
-        Patch::Null => Err(FieldError::new(field, "is required and cannot be null")),
-        Patch::Set(s) => parse(field, &s).map(Some),
-    }
-}
-
-impl DealChanges {
-    /// Checks every field sent, reporting all bad ones at once.
-    pub fn parse(p: DealPatch) -> Result<Self, Vec<FieldError>> {
-        let mut e = Errors::new();
-        let name = e.check(patch_required_text("name", p.name, MAX_NAME)).flatten();
-        let stage = e.check(required_with("stage", p.stage, Stage::parse)).flatten();
-        let value = e
-            .check(match p.value {
-                Patch::Absent => Ok(Patch::Absent),
-                Patch::Null => Ok(Patch::Null),
-                Patch::Set(n) => cents("value", n).map(Patch::Set),
-            })
-            .unwrap_or_default();
-        let currency = e
-            .check(required_with("currency", p.currency, Currency::parse))
-            .flatten();
-        let expected_close = e
-            .check(patch_with("expected_close", p.expected_close, date))
-            .unwrap_or_default();
-        let company_id = e
-            .check(patch_with("company_id", p.company_id, company_reference))
-            .unwrap_or_default();
-        let notes = e
-            .check(patch_optional_text("notes", p.notes, MAX_NOTES))
-            .unwrap_or_default();
-        let lost_reason = e
-            .check(patch_optional_text("lost_reason", p.lost_reason, MAX_LOST_REASON))
-            .unwrap_or_default();
-        e.finish()?;
-        Ok(Self {
-            name,
-            stage,
-            value,
-            currency,
-            expected_close,
-            company_id,
-            notes,
-            lost_reason,
-        })
-    }
 }
 
 /// The deals list's own filters (beside `q`, `tag` and the sync window).
@@ -397,25 +231,6 @@ pub struct DealFilter {
     pub expected_close_after: Option<NaiveDate>,
 }
 
-/// The raw values of the deal filters, as the query has them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DealFilterInput<'a> {
-    /// `stage`.
-    pub stage: Option<&'a str>,
-    /// `company_id`.
-    pub company_id: Option<&'a str>,
-    /// `contact_id`.
-    pub contact_id: Option<&'a str>,
-    /// `min_value`.
-    pub min_value: Option<&'a str>,
-    /// `max_value`.
-    pub max_value: Option<&'a str>,
-    /// `expected_close_before`.
-    pub expected_close_before: Option<&'a str>,
-    /// `expected_close_after`.
-    pub expected_close_after: Option<&'a str>,
-}
-
 fn query_cents(field: &str, raw: &str) -> Result<i64, FieldError> {
     raw.parse::<i64>()
         .ok()
@@ -426,27 +241,23 @@ fn query_cents(field: &str, raw: &str) -> Result<i64, FieldError> {
 impl DealFilter {
     /// Parses the raw filter values, reporting every bad one; `min_value` above `max_value` is
     /// an error naming `min_value`.
-    pub fn parse(raw: DealFilterInput<'_>) -> Result<Self, Vec<FieldError>> {
+    pub fn parse<'a>(raw: impl Fn(&'static str) -> Option<&'a str>) -> Result<Self, Vec<FieldError>> {
         let mut e = Errors::new();
-        let stages = raw
-            .stage
+        let stages = raw("stage")
             .and_then(|s| e.check(Stage::parse_list("stage", s)))
             .unwrap_or_default();
-        let company_id = raw.company_id.and_then(|r| e.check(company_reference("company_id", r)));
-        let contact_id = raw.contact_id.and_then(|r| e.check(contact_reference("contact_id", r)));
-        let min_value = raw.min_value.and_then(|r| e.check(query_cents("min_value", r)));
-        let max_value = raw.max_value.and_then(|r| e.check(query_cents("max_value", r)));
+        let company_id = raw("company_id").and_then(|r| e.check(company_reference("company_id", r)));
+        let contact_id = raw("contact_id").and_then(|r| e.check(contact_reference("contact_id", r)));
+        let min_value = raw("min_value").and_then(|r| e.check(query_cents("min_value", r)));
+        let max_value = raw("max_value").and_then(|r| e.check(query_cents("max_value", r)));
         if let (Some(min), Some(max)) = (min_value, max_value)
             && min > max
         {
             e.push("min_value", "must not be greater than max_value");
         }
-        let expected_close_before = raw
-            .expected_close_before
-            .and_then(|r| e.check(date("expected_close_before", r)));
-        let expected_close_after = raw
-            .expected_close_after
-            .and_then(|r| e.check(date("expected_close_after", r)));
+        let expected_close_before =
+            raw("expected_close_before").and_then(|r| e.check(date("expected_close_before", r)));
+        let expected_close_after = raw("expected_close_after").and_then(|r| e.check(date("expected_close_after", r)));
         e.finish()?;
         Ok(Self {
             stages,
@@ -491,7 +302,6 @@ impl SortField for DealSort {
 
 impl Record for Deal {
     type Id = DealId;
-    type New = NewDeal;
     type Changes = DealChanges;
     type Filter = DealFilter;
     type Sort = DealSort;
@@ -508,22 +318,41 @@ impl Record for Deal {
         &mut self.common
     }
 
-    fn build(id: DealId, common: Common, n: NewDeal) -> Self {
-        let at = common.created_at;
+    fn blank(id: DealId, common: Common) -> Self {
         Self {
             id,
-            name: n.name,
-            stage: n.stage,
-            value: n.value,
-            currency: n.currency,
-            expected_close: n.expected_close,
-            company_id: n.company_id,
-            notes: n.notes,
-            lost_reason: n.lost_reason,
-            closed_at: n.stage.is_closed().then_some(at),
-            stage_changed_at: at,
+            name: String::new(),
+            stage: Stage::Lead,
+            value: None,
+            currency: Currency::USD,
+            expected_close: None,
+            company_id: None,
+            notes: None,
+            lost_reason: None,
+            closed_at: None,
+            stage_changed_at: common.created_at,
             common,
         }
+    }
+
+    fn read(f: &mut Fields<'_>) -> DealChanges {
+        let changes = DealChanges {
+            name: f.required_text("name", MAX_NAME),
+            stage: f.defaulted("stage", Stage::parse),
+            value: f.number("value", cents),
+            currency: f.defaulted("currency", Currency::parse),
+            expected_close: f.optional("expected_close", date),
+            company_id: f.optional("company_id", company_reference),
+            notes: f.text("notes", MAX_NOTES),
+            lost_reason: f.text("lost_reason", MAX_LOST_REASON),
+        };
+        // A create knows its stage here (a PATCH's may be the stored one: `apply` checks it);
+        // a stage reported already is not a reason to report the reason too.
+        let open = changes.stage.unwrap_or(Stage::Lead) != Stage::Lost && !f.reported("stage");
+        if f.creating() && matches!(changes.lost_reason, Patch::Set(_)) && open {
+            f.refuse("lost_reason", lost_reason_refused().message);
+        }
+        changes
     }
 
     fn apply(&mut self, c: DealChanges, at: Timestamp, d: &mut Diff) -> Result<(), DomainError> {
@@ -606,6 +435,8 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::record::read_own;
+    use crate::testing::{MapForm, created};
 
     #[rstest]
     #[case("usd", Some("USD"))]
@@ -651,46 +482,44 @@ mod tests {
 
     #[test]
     fn a_new_deal_defaults_to_lead_in_usd_and_refuses_lost_reason_unless_lost() {
-        let d = NewDeal::parse(DealInput {
-            name: Some("Big".into()),
-            ..Default::default()
-        })
-        .unwrap();
+        let d = created::<Deal>(&mut MapForm::new().set("name", "Big")).unwrap();
         assert_eq!((d.stage, d.currency.as_str(), d.value), (Stage::Lead, "USD", None));
-        let err = NewDeal::parse(DealInput {
-            name: Some("Big".into()),
-            lost_reason: Some("price".into()),
-            ..Default::default()
-        })
-        .unwrap_err();
+        assert_eq!((d.closed_at, d.stage_changed_at), (None, d.common.created_at));
+        let err =
+            read_own::<Deal>(&mut MapForm::new().set("name", "Big").set("lost_reason", "price"), true).unwrap_err();
         assert_eq!(err[0].field, "lost_reason");
-        let lost = NewDeal::parse(DealInput {
-            name: Some("Big".into()),
-            stage: Some("lost".into()),
-            lost_reason: Some("price".into()),
-            currency: Some("eur".into()),
-            ..Default::default()
-        })
+        let lost = created::<Deal>(
+            &mut MapForm::new()
+                .set("name", "Big")
+                .set("stage", "lost")
+                .set("lost_reason", "price")
+                .set("currency", "eur"),
+        )
         .unwrap();
         assert_eq!(
             (lost.currency.as_str(), lost.lost_reason.as_deref()),
             ("EUR", Some("price"))
         );
+        assert_eq!(lost.closed_at, Some(lost.common.created_at), "created closed");
+        // `null` for a defaulted field is its default in a create, refused in a PATCH.
+        let d = created::<Deal>(&mut MapForm::new().set("name", "Big").null("stage").null("currency")).unwrap();
+        assert_eq!((d.stage, d.currency), (Stage::Lead, Currency::USD));
+        let err = read_own::<Deal>(&mut MapForm::new().null("stage").null("currency"), false).unwrap_err();
+        let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["stage", "currency"]);
     }
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let err = NewDeal::parse(DealInput {
-            name: None,
-            stage: Some("won!".into()),
-            value: Some(Number::Int(-5)),
-            currency: Some("zzz".into()),
-            expected_close: Some("tomorrow".into()),
-            company_id: Some("nope".into()),
-            ..Default::default()
-        })
-        .unwrap_err();
+        let mut form = MapForm::new()
+            .set("stage", "won!")
+            .number("value", Number::Int(-5))
+            .set("currency", "zzz")
+            .set("expected_close", "tomorrow")
+            .set("company_id", "nope");
+        let err = read_own::<Deal>(&mut form.set("lost_reason", "price"), true).unwrap_err();
         let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
+        // Not `lost_reason`: with the stage unreadable, nothing says the deal is open.
         assert_eq!(
             fields,
             ["name", "stage", "value", "currency", "expected_close", "company_id"]
@@ -705,31 +534,24 @@ mod tests {
         );
         assert!(Stage::parse_list("stage", "lead,open").is_err());
         assert!(Stage::parse_list("stage", "lead,").is_err());
-        let err = DealFilter::parse(DealFilterInput {
-            min_value: Some("10"),
-            max_value: Some("5"),
-            ..Default::default()
+        let err = DealFilter::parse(|name| match name {
+            "min_value" => Some("10"),
+            "max_value" => Some("5"),
+            _ => None,
         })
         .unwrap_err();
         assert_eq!(err[0].field, "min_value");
     }
 
     fn stored(stage: Stage) -> Deal {
-        let common = crate::testing::stored_common(WorkspaceId::generate());
-        let mut d = Deal::build(
+        let mut d = Deal::blank(
             DealId::generate(),
-            common,
-            NewDeal {
-                name: "Big".into(),
-                stage,
-                value: Some(100),
-                currency: Currency::USD,
-                expected_close: None,
-                company_id: None,
-                notes: None,
-                lost_reason: None,
-            },
+            crate::testing::stored_common(WorkspaceId::generate()),
         );
+        d.name = "Big".into();
+        d.stage = stage;
+        d.value = Some(100);
+        d.closed_at = stage.is_closed().then_some(d.common.created_at);
         if stage == Stage::Lost {
             d.lost_reason = Some("price".into());
         }

@@ -6,9 +6,11 @@
 //! alike: authorisation, not-found naming, tags, custom fields, timestamps, the update that
 //! changes nothing, and the audit event. Storage implements one port, [`RecordRepo`].
 
+mod form;
 pub mod service;
 mod snapshot;
 
+pub use form::{Fields, Form};
 pub use snapshot::{Renderer, Snapshot};
 
 use std::collections::BTreeMap;
@@ -96,6 +98,18 @@ impl ExtrasPatch {
         e.finish()?;
         Ok(Self { tags, custom_fields })
     }
+}
+
+/// Reads and checks a record's own fields from a body: a create's when `creating`, else a
+/// PATCH's.
+pub fn read_own<R: Record>(form: &mut dyn Form, creating: bool) -> std::result::Result<R::Changes, Vec<FieldError>> {
+    let mut fields = if creating {
+        Fields::create(form)
+    } else {
+        Fields::patch(form)
+    };
+    let changes = R::read(&mut fields);
+    fields.finish(changes)
 }
 
 /// Joins the errors of a record's own fields and of its extras, own fields first.
@@ -239,9 +253,8 @@ pub struct UniqueKey {
 pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
     /// Its id type.
     type Id: TypedId;
-    /// Its own fields of a create, checked.
-    type New: Debug + Send + 'static;
-    /// Its own fields of a PATCH, checked: only the fields sent.
+    /// Its own fields of a PATCH, checked: only the fields sent; a create is its changes
+    /// applied to its [`Record::blank`].
     type Changes: Debug + Send + 'static;
     /// Its own list filters (its default keeps every record).
     type Filter: Debug + Default + PartialEq + Clone + Send + Sync + 'static;
@@ -258,10 +271,13 @@ pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
     fn common(&self) -> &Common;
     /// Its common fields, to change.
     fn common_mut(&mut self) -> &mut Common;
-    /// A new record from checked input.
-    fn build(id: Self::Id, common: Common, new: Self::New) -> Self;
-    /// Applies a PATCH's own fields at `at`, recording each value that changes (server-kept
-    /// ones too); a rule that needs the stored record (a 400 naming the field) is checked here.
+    /// Reads its own fields from a body, for a create or a PATCH (see [`Fields`]).
+    fn read(fields: &mut Fields<'_>) -> Self::Changes;
+    /// The record a create starts from: every own field empty or at its default.
+    fn blank(id: Self::Id, common: Common) -> Self;
+    /// Applies a PATCH's own fields (or a create's, to its blank) at `at`, recording each
+    /// value that changes (server-kept ones too); a rule that needs the record's other fields
+    /// (a 400 naming the field) is checked here.
     fn apply(&mut self, changes: Self::Changes, at: Timestamp, diff: &mut Diff) -> Result<()>;
     /// The value that must be unique in the workspace, if any.
     fn unique(&self) -> Option<UniqueKey> {

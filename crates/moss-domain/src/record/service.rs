@@ -39,7 +39,7 @@ fn check_unique<R: Record>(tx: &mut dyn Tx, record: &R, before: Option<&R>) -> R
 
 /// Creates a record. References are checked first (400 naming the field), then the unique key
 /// (409 naming the record holding it); tags take the workspace's spelling.
-pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, new: R::New, extras: Extras) -> Result<Change<R>> {
+pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, fields: R::Changes, extras: Extras) -> Result<Change<R>> {
     actor.authorize(Permission::Write)?;
     let ws = actor.workspace_id;
     let at = now();
@@ -50,7 +50,8 @@ pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, new: R::New, extras: Ex
         created_at: at,
         updated_at: at,
     };
-    let mut record = R::build(R::Id::generate(), common, new);
+    let mut record = R::blank(R::Id::generate(), common);
+    record.apply(fields, at, &mut Diff::default())?;
     record.check(tx, None)?;
     check_unique(tx, &record, None)?;
     record.common_mut().tags = canonical_tags(tx, ws, &extras.tags, at)?;

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use moss_domain::FieldError;
 use moss_domain::company::service::company_contacts;
-use moss_domain::company::{Company, CompanyChanges, CompanyFilter, NewCompany};
+use moss_domain::company::{Company, CompanyFilter};
 use moss_domain::contact::Contact;
 use moss_domain::id::CompanyId;
 use serde_json::Value;
@@ -12,7 +12,7 @@ use super::path_id;
 use super::records::{Filter, FilterKind, Ops, Resource, TAG, WORDS, list_query};
 use crate::auth::{Caller, Read};
 use crate::error::ApiError;
-use crate::input::{Body, Query};
+use crate::input::Query;
 use crate::{dto, respond};
 
 impl Resource for Company {
@@ -44,24 +44,12 @@ impl Resource for Company {
         },
     ];
 
-    fn parse_id(raw: &str) -> Option<CompanyId> {
-        CompanyId::parse(raw)
-    }
-
     fn filter(q: &Query) -> Result<CompanyFilter, Vec<FieldError>> {
         Ok(CompanyFilter::parse(q.get("domain")))
     }
 
     fn render(&self) -> Value {
         dto::company(self)
-    }
-
-    fn read_new(b: &mut Body) -> Result<NewCompany, Vec<FieldError>> {
-        NewCompany::parse(dto::company_input(b))
-    }
-
-    fn read_changes(b: &mut Body) -> Result<CompanyChanges, Vec<FieldError>> {
-        CompanyChanges::parse(dto::company_patch(b))
     }
 }
 

@@ -1,13 +1,12 @@
 //! `/contacts`: a record resource.
 
 use moss_domain::FieldError;
-use moss_domain::contact::{Contact, ContactChanges, ContactFilter, NewContact};
-use moss_domain::id::ContactId;
+use moss_domain::contact::{Contact, ContactFilter};
 use serde_json::Value;
 
 use super::records::{Filter, FilterKind, Ops, Resource, TAG, WORDS};
 use crate::dto;
-use crate::input::{Body, Query};
+use crate::input::Query;
 
 impl Resource for Contact {
     const PATH: &'static str = "/contacts";
@@ -40,23 +39,11 @@ impl Resource for Contact {
         },
     ];
 
-    fn parse_id(raw: &str) -> Option<ContactId> {
-        ContactId::parse(raw)
-    }
-
     fn filter(q: &Query) -> Result<ContactFilter, Vec<FieldError>> {
         ContactFilter::parse(q.get("company_id"), q.get("email"))
     }
 
     fn render(&self) -> Value {
         dto::contact(self)
-    }
-
-    fn read_new(b: &mut Body) -> Result<NewContact, Vec<FieldError>> {
-        NewContact::parse(dto::contact_input(b))
-    }
-
-    fn read_changes(b: &mut Body) -> Result<ContactChanges, Vec<FieldError>> {
-        ContactChanges::parse(dto::contact_patch(b))
     }
 }

@@ -4,7 +4,7 @@
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use moss_domain::FieldError;
-use moss_domain::deal::model::{Deal, DealChanges, DealFilter, DealFilterInput, NewDeal, Stage};
+use moss_domain::deal::model::{Deal, DealFilter, Stage};
 use moss_domain::deal::ports::{DealContact, PipelineFilter, StageSpan};
 use moss_domain::deal::service::{self as deals, NewLink, Pipeline, parse_deal_ids};
 use moss_domain::error::Errors;
@@ -84,32 +84,12 @@ impl Resource for Deal {
         },
     ];
 
-    fn parse_id(raw: &str) -> Option<DealId> {
-        DealId::parse(raw)
-    }
-
     fn filter(q: &Query) -> Result<DealFilter, Vec<FieldError>> {
-        DealFilter::parse(DealFilterInput {
-            stage: q.get("stage"),
-            company_id: q.get("company_id"),
-            contact_id: q.get("contact_id"),
-            min_value: q.get("min_value"),
-            max_value: q.get("max_value"),
-            expected_close_before: q.get("expected_close_before"),
-            expected_close_after: q.get("expected_close_after"),
-        })
+        DealFilter::parse(|name| q.get(name))
     }
 
     fn render(&self) -> Value {
         dto::deal(self)
-    }
-
-    fn read_new(b: &mut Body) -> Result<NewDeal, Vec<FieldError>> {
-        NewDeal::parse(dto::deal_input(b))
-    }
-
-    fn read_changes(b: &mut Body) -> Result<DealChanges, Vec<FieldError>> {
-        DealChanges::parse(dto::deal_patch(b))
     }
 }
 

@@ -4,9 +4,10 @@
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
+use moss_domain::id::TypedId;
 use moss_domain::idempotency::Rendered;
 use moss_domain::page::PageRequest;
-use moss_domain::record::{Extras, ExtrasPatch, ListFilter, Record, Window, both, service};
+use moss_domain::record::{Extras, ExtrasPatch, ListFilter, Record, Window, both, read_own, service};
 use moss_domain::store::Applied;
 use moss_domain::{FieldError, Permission};
 use serde_json::Value;
@@ -134,16 +135,10 @@ pub trait Resource: Record {
     /// [`TAG`] and the resource's own.
     const FILTERS: &'static [Filter];
 
-    /// Parses a path id of this kind.
-    fn parse_id(raw: &str) -> Option<Self::Id>;
     /// Parses the resource's own filters from the query.
     fn filter(q: &Query) -> Result<Self::Filter, Vec<FieldError>>;
     /// The record's public JSON.
     fn render(&self) -> Value;
-    /// Reads and checks a create body's own fields.
-    fn read_new(b: &mut Body) -> Result<Self::New, Vec<FieldError>>;
-    /// Reads and checks a PATCH body's own fields.
-    fn read_changes(b: &mut Body) -> Result<Self::Changes, Vec<FieldError>>;
 }
 
 /// Every query parameter of the resource's list, in order, less `except`.
@@ -185,21 +180,21 @@ pub fn list_query<R: Resource>(req: &HttpRequest, except: &[&str]) -> Result<Lis
 }
 
 /// Reads a create body: the resource's own fields, then `tags` and `custom_fields`.
-pub fn read_create<R: Resource>(b: &mut Body) -> Result<(R::New, Extras), Vec<FieldError>> {
-    let own = R::read_new(b);
+pub fn read_create<R: Resource>(b: &mut Body) -> Result<(R::Changes, Extras), Vec<FieldError>> {
+    let own = read_own::<R>(b, true);
     let extras = Extras::parse(b.string_list("tags"), b.object_field("custom_fields"));
     both(own, extras)
 }
 
 /// Reads a PATCH body: the resource's own fields, then `tags` and `custom_fields`.
 pub fn read_update<R: Resource>(b: &mut Body) -> Result<(R::Changes, ExtrasPatch), Vec<FieldError>> {
-    let own = R::read_changes(b);
+    let own = read_own::<R>(b, false);
     let extras = ExtrasPatch::parse(b.patch_string_list("tags"), b.patch_object("custom_fields"));
     both(own, extras)
 }
 
 fn id<R: Resource>(raw: &str) -> Result<R::Id, ApiError> {
-    path_id(raw, R::parse_id, R::NAME)
+    path_id(raw, R::Id::from_typeid, R::NAME)
 }
 
 /// `GET /things`.

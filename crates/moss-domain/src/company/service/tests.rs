@@ -4,8 +4,8 @@ use rstest::rstest;
 
 use super::*;
 use crate::DomainError;
+use crate::company::CompanyChanges;
 use crate::company::model::Domain;
-use crate::company::{CompanyChanges, NewCompany};
 use crate::contact::ContactFilter;
 use crate::id::ContactId;
 use crate::record::ListFilter;
@@ -57,8 +57,8 @@ fn create_inserts_once_and_audits_company_created(#[case] domain_name: Option<&s
         sink.push(c.clone());
         Ok(())
     });
-    let input = NewCompany {
-        domain: domain_name.map(domain),
+    let input = CompanyChanges {
+        domain: domain_name.map_or(Patch::Absent, |d| Patch::Set(domain(d))),
         ..new_company()
     };
 

@@ -7,8 +7,8 @@ use rstest::rstest;
 
 use super::*;
 use crate::DomainError;
+use crate::contact::ContactChanges;
 use crate::contact::model::Contact;
-use crate::contact::{ContactChanges, NewContact};
 use crate::id::{CompanyId, ContactId};
 use crate::record::Snapshot;
 use crate::testing::{Calls, FakeTx, new_contact, owner, stored_company, stored_contact};
@@ -89,8 +89,8 @@ fn create_with_an_unknown_company_is_a_validation_error_before_any_email_lookup(
         .withf(move |w, id| *w == ws && *id == company_id)
         .times(1)
         .returning(|_, _| Ok(None));
-    let input = NewContact {
-        company_id: Some(company_id),
+    let input = ContactChanges {
+        company_id: Patch::Set(company_id),
         ..new_contact()
     };
 
@@ -136,8 +136,8 @@ fn create_inserts_once_and_audits_contact_created(
         sink.push(c.clone());
         Ok(())
     });
-    let input = NewContact {
-        company_id: Some(company.id),
+    let input = ContactChanges {
+        company_id: Patch::Set(company.id),
         ..new_contact()
     };
     let extras = Extras {
