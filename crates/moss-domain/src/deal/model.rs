@@ -511,7 +511,7 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let mut form = MapForm::new()
+        let form = MapForm::new()
             .set("stage", "won!")
             .number("value", Number::Int(-5))
             .set("currency", "zzz")
