@@ -137,6 +137,10 @@ typed_id!(
     DealId, "deal"
 );
 typed_id!(
+    /// Id of an interaction (`int_`).
+    InteractionId, "int"
+);
+typed_id!(
     /// Id of an audit entry (`aud_`).
     AuditId, "aud"
 );

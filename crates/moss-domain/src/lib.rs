@@ -16,6 +16,7 @@ pub mod deal;
 pub mod error;
 pub mod id;
 pub mod idempotency;
+pub mod interaction;
 pub mod key;
 pub mod page;
 #[cfg(test)]

@@ -14,6 +14,8 @@ use crate::deal::Deal;
 use crate::deal::ports::DealRepo;
 use crate::error::{DomainError, Result};
 use crate::idempotency::{Claim, ClaimOutcome, IdempotencyRepo, Rendered, StoredResponse};
+use crate::interaction::Interaction;
+use crate::interaction::ports::EngagementRepo;
 use crate::key::ports::KeyRepo;
 use crate::record::{RecordRepo, Renderer};
 use crate::tag::ports::TagRepo;
@@ -43,6 +45,10 @@ pub trait Tx {
     fn deals(&mut self) -> &mut dyn RecordRepo<Deal>;
     /// Deals' stage history, contact links and pipeline.
     fn deal_extras(&mut self) -> &mut dyn DealRepo;
+    /// Interactions.
+    fn interactions(&mut self) -> &mut dyn RecordRepo<Interaction>;
+    /// Engagement records in bulk: the cascades of a contact's or a deal's delete.
+    fn engagements(&mut self) -> &mut dyn EngagementRepo;
     /// Tags.
     fn tags(&mut self) -> &mut dyn TagRepo;
     /// The audit log (append only).
@@ -382,6 +388,10 @@ mod tests {
         let mut tx = FakeTx::new();
         tx.deal_extras
             .expect_remove_contact_links()
+            .times(1)
+            .returning(|_, _| Ok(Vec::new()));
+        tx.engagements
+            .expect_delete_contact_interactions()
             .times(1)
             .returning(|_, _| Ok(Vec::new()));
         tx.contacts.expect_delete().times(1).returning(|_, _| Ok(true));

@@ -19,6 +19,8 @@ use crate::error::Result;
 use crate::id::TypedId;
 use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
 use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
+use crate::interaction::Interaction;
+use crate::interaction::ports::{EngagementRepo, MockEngagementRepo};
 use crate::key::model::ApiKey;
 use crate::key::ports::{KeyRepo, MockKeyRepo};
 use crate::record::{Common, Form, MockRecordRepo, Record, RecordRepo, Renderer, Snapshot};
@@ -45,6 +47,10 @@ pub struct FakeTx {
     pub deals: MockRecordRepo<Deal>,
     /// Deals' extras.
     pub deal_extras: MockDealRepo,
+    /// Interactions.
+    pub interactions: MockRecordRepo<Interaction>,
+    /// Engagement records in bulk.
+    pub engagements: MockEngagementRepo,
     /// Tags.
     pub tags: MockTagRepo,
     /// The audit log.
@@ -80,6 +86,12 @@ impl Tx for FakeTx {
     }
     fn deal_extras(&mut self) -> &mut dyn DealRepo {
         &mut self.deal_extras
+    }
+    fn interactions(&mut self) -> &mut dyn RecordRepo<Interaction> {
+        &mut self.interactions
+    }
+    fn engagements(&mut self) -> &mut dyn EngagementRepo {
+        &mut self.engagements
     }
     fn tags(&mut self) -> &mut dyn TagRepo {
         &mut self.tags
@@ -340,6 +352,7 @@ impl Renderer for IdRenderer {
             Snapshot::Contact(c) => ("contact", c.id.to_string()),
             Snapshot::Company(c) => ("company", c.id.to_string()),
             Snapshot::Deal(d) => ("deal", d.id.to_string()),
+            Snapshot::Interaction(i) => ("interaction", i.id.to_string()),
         };
         format!(r#"{{"{kind}":"{id}"}}"#)
     }

@@ -7,6 +7,7 @@ use moss_domain::company::Company;
 use moss_domain::contact::Contact;
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealContact;
+use moss_domain::interaction::Interaction;
 use moss_domain::key::ApiKey;
 use moss_domain::tag::TagCount;
 use moss_domain::text::TagName;
@@ -181,5 +182,19 @@ pub fn deal_contact(l: &DealContact) -> Value {
         role: l.role.clone(),
         created_at: time(&l.created_at),
         contact: contact_record(&l.contact),
+    })
+}
+
+/// An interaction.
+pub fn interaction(i: &Interaction) -> Value {
+    to_value(&wire::interaction::Interaction {
+        id: i.id.to_string(),
+        contact_id: i.contact_id.to_string(),
+        kind: i.kind.as_str().to_owned(),
+        deal_id: i.deal_id.map(|d| d.to_string()),
+        notes: i.notes.clone(),
+        occurred_at: time(&i.occurred_at),
+        created_at: time(&i.common.created_at),
+        updated_at: time(&i.common.updated_at),
     })
 }

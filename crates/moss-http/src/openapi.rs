@@ -515,6 +515,9 @@ fn components() -> Components {
     b = add::<wire::deal::PipelineStage>(b);
     b = add::<wire::deal::PipelineOpen>(b);
     b = add::<wire::deal::Pipeline>(b);
+    b = add::<wire::interaction::InteractionType>(b);
+    b = add::<wire::interaction::Interaction>(b);
+    b = add::<wire::interaction::InteractionCreate>(b);
     let mut ones: Vec<&str> = Vec::new();
     let mut lists: Vec<&str> = Vec::new();
     let mut manys: Vec<&str> = Vec::new();
@@ -652,6 +655,7 @@ mod tests {
     use moss_domain::company::Company;
     use moss_domain::contact::Contact;
     use moss_domain::deal::Deal;
+    use moss_domain::interaction::Interaction;
 
     use crate::dto;
     use crate::input::{Body, json_object};
@@ -715,6 +719,11 @@ mod tests {
                 "DealUpdate",
                 properties::<wire::deal::DealUpdate>(),
                 read_by(|b| drop(records::read_update::<Deal>(b))),
+            ),
+            (
+                "InteractionCreate",
+                properties::<wire::interaction::InteractionCreate>(),
+                read_by(|b| drop(records::read_create::<Interaction>(b))),
             ),
             (
                 "StageMove",

@@ -16,6 +16,7 @@ use moss_domain::company::Company;
 use moss_domain::contact::Contact;
 use moss_domain::deal::Deal;
 use moss_domain::id::{CompanyId, ContactId, RequestIdValue};
+use moss_domain::interaction::Interaction;
 use moss_domain::key::NewKey;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -341,6 +342,7 @@ const DEAL_FIELDS: &[&str] = &[
     "custom_fields",
 ];
 const BULK_FIELDS: &[&str] = &["deal_ids", "stage", "lost_reason"];
+const INTERACTION_FIELDS: &[&str] = &["contact_id", "type", "deal_id", "notes", "occurred_at"];
 
 pub(crate) fn deal_create(body: &Json) -> Result<(), ApiError> {
     parse_body(body, records::read_create::<Deal>)
@@ -600,6 +602,11 @@ proptest! {
     fn deal_bodies_are_checked_field_by_field(body in body(DEAL_FIELDS)) {
         check_answer(deal_create(&body), &body, DEAL_FIELDS)?;
         check_answer(deal_update(&body), &body, DEAL_FIELDS)?;
+    }
+
+    #[test]
+    fn interaction_bodies_are_checked_field_by_field(body in body(INTERACTION_FIELDS)) {
+        check_answer(parse_body(&body, records::read_create::<Interaction>), &body, INTERACTION_FIELDS)?;
     }
 
     #[test]

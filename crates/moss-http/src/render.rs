@@ -20,6 +20,7 @@ impl Renderer for JsonRenderer {
             Snapshot::Contact(c) => c.render(),
             Snapshot::Company(c) => c.render(),
             Snapshot::Deal(d) => d.render(),
+            Snapshot::Interaction(i) => i.render(),
         };
         json.to_string()
     }

@@ -162,8 +162,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Interactions logged against a contact (no tags or custom fields).
+    interactions (id) {
+        id -> Text,
+        workspace_id -> Text,
+        contact_id -> Text,
+        #[sql_name = "type"]
+        kind -> Text,
+        deal_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     search_documents,
+    interactions,
     deals,
     deal_stages,
     deal_contacts,

@@ -10,6 +10,8 @@ use moss_domain::contact::Contact;
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealRepo;
 use moss_domain::idempotency::IdempotencyRepo;
+use moss_domain::interaction::Interaction;
+use moss_domain::interaction::ports::EngagementRepo;
 use moss_domain::key::ports::KeyRepo;
 use moss_domain::record::RecordRepo;
 use moss_domain::store::{Mode, Store, Tx};
@@ -135,6 +137,12 @@ impl Tx for DieselTx<'_> {
         self
     }
     fn deal_extras(&mut self) -> &mut dyn DealRepo {
+        self
+    }
+    fn interactions(&mut self) -> &mut dyn RecordRepo<Interaction> {
+        self
+    }
+    fn engagements(&mut self) -> &mut dyn EngagementRepo {
         self
     }
     fn tags(&mut self) -> &mut dyn TagRepo {

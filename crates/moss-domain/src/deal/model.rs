@@ -10,76 +10,32 @@ use crate::contact::model::{check_company, company_reference, contact_reference}
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, DealId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Audited, Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
+use crate::record::{Audited, Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot, id_list};
 use crate::store::Tx;
 use crate::text::{MAX_NAME, MAX_NOTES};
 use crate::time::Timestamp;
 use crate::value::{Number, Patch, Value};
 
-/// Where a deal is in the pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Stage {
-    /// `lead` (the default).
-    Lead,
-    /// `prospect`.
-    Prospect,
-    /// `negotiation`.
-    Negotiation,
-    /// `won`: closed.
-    Won,
-    /// `lost`: closed, with an optional reason.
-    Lost,
+crate::named_values! {
+    /// Where a deal is in the pipeline.
+    pub enum Stage ("stage") {
+        /// `lead` (the default).
+        Lead = "lead",
+        /// `prospect`.
+        Prospect = "prospect",
+        /// `negotiation`.
+        Negotiation = "negotiation",
+        /// `won`: closed.
+        Won = "won",
+        /// `lost`: closed, with an optional reason.
+        Lost = "lost",
+    }
 }
 
 impl Stage {
-    /// Every stage, in pipeline order.
-    pub const ALL: [Self; 5] = [Self::Lead, Self::Prospect, Self::Negotiation, Self::Won, Self::Lost];
-
-    /// Its name in the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Lead => "lead",
-            Self::Prospect => "prospect",
-            Self::Negotiation => "negotiation",
-            Self::Won => "won",
-            Self::Lost => "lost",
-        }
-    }
-
-    /// Parses a stage name (exactly as the API spells it).
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| FieldError::new(field, "must be one of: lead, prospect, negotiation, won, lost"))
-    }
-
-    /// Parses a list filter: one stage or a comma list (any of them).
-    pub fn parse_list(field: &str, raw: &str) -> Result<Vec<Self>, FieldError> {
-        let mut out = Vec::new();
-        for part in raw.split(',') {
-            let stage = Self::parse(field, part).map_err(|_| {
-                FieldError::new(
-                    field,
-                    format!("unknown stage {part:?}; one or a comma list of: lead, prospect, negotiation, won, lost"),
-                )
-            })?;
-            if !out.contains(&stage) {
-                out.push(stage);
-            }
-        }
-        Ok(out)
-    }
-
     /// Whether the deal is closed (won or lost).
     pub fn is_closed(self) -> bool {
         matches!(self, Self::Won | Self::Lost)
-    }
-}
-
-impl Audited for Stage {
-    fn audited(&self) -> Value {
-        Value::String(self.as_str().to_owned())
     }
 }
 
@@ -140,6 +96,11 @@ pub fn cents(field: &str, n: Number) -> Result<i64, FieldError> {
     whole
         .filter(|v| (0..=MAX_VALUE).contains(v))
         .ok_or_else(|| FieldError::new(field, format!("must be a whole number of cents from 0 to {MAX_VALUE}")))
+}
+
+/// Parses a deal reference (TypeID or UUID) in a body or query field.
+pub fn deal_reference(field: &str, raw: &str) -> Result<DealId, FieldError> {
+    DealId::parse_reference(raw.trim()).ok_or_else(|| FieldError::new(field, "must be a deal id (deal_...)"))
 }
 
 /// A calendar date, `YYYY-MM-DD` exactly.
@@ -411,10 +372,12 @@ impl Record for Deal {
         tx: &mut dyn Tx,
         ws: WorkspaceId,
         id: DealId,
-        _at: Timestamp,
+        at: Timestamp,
     ) -> Result<BTreeMap<String, Value>, DomainError> {
         tx.deal_extras().forget_deal(ws, id)?;
-        Ok(BTreeMap::new())
+        let interactions = tx.engagements().clear_deal(ws, id, at)?;
+        let cleared = BTreeMap::from([("interactions".to_owned(), id_list(&interactions))]);
+        Ok(BTreeMap::from([("cleared".to_owned(), Value::Map(cleared))]))
     }
 
     fn search(&self) -> SearchText {

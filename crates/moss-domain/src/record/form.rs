@@ -5,6 +5,7 @@
 //! | kind | create: absent or `null` | PATCH: absent | PATCH: `null` | blank |
 //! |---|---|---|---|---|
 //! | [`Fields::required_text`] | "is required" | unchanged | "is required and cannot be null" | "is required" |
+//! | [`Fields::required`] | "is required" | unchanged | "is required and cannot be null" | parsed as sent |
 //! | [`Fields::defaulted`] | the server's default | unchanged | "is required and cannot be null" | parsed as sent |
 //! | [`Fields::text`], [`Fields::optional`] | none | unchanged | cleared | cleared |
 //! | [`Fields::number`] | none | unchanged | cleared | (not a string) |
@@ -71,6 +72,21 @@ impl<'a> Fields<'a> {
             self.keep(required_text(name, raw.into_option(), max))
         } else {
             self.keep(patch_required_text(name, raw, max)).flatten()
+        }
+    }
+
+    /// A required field in a format `parse` checks, never `null`. `None`: not sent in a
+    /// PATCH, or reported.
+    pub fn required<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        match self.form.string(name) {
+            Patch::Absent if !self.creating => None,
+            Patch::Absent | Patch::Null if self.creating => self.keep(Err(FieldError::new(name, "is required"))),
+            Patch::Null | Patch::Absent => self.keep(Err(FieldError::new(name, "is required and cannot be null"))),
+            Patch::Set(s) => self.keep(parse(name, &s)),
         }
     }
 

@@ -264,6 +264,9 @@ pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
     const KIND: &'static str;
     /// The name a person reads (`Contact`): "Contact not found."
     const NAME: &'static str;
+    /// Whether it has `tags` and `custom_fields` (an interaction has neither: its bodies refuse
+    /// them as unknown fields, and its `Common` keeps them empty).
+    const EXTRAS: bool = true;
 
     /// Its id.
     fn id(&self) -> Self::Id;
@@ -381,6 +384,73 @@ macro_rules! audited_as_str {
     )*};
 }
 
+/// An enum of named values as the API spells them (a deal's stage, an interaction's type):
+/// `ALL`, `NAMES`, `as_str`, `parse` (exactly as spelled), `parse_list` (one name or a comma
+/// list, repeats dropped: a list filter) and [`Audited`]. `$noun` names the value in errors.
+#[macro_export]
+macro_rules! named_values {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($noun:literal) {
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the API's order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            /// Every name, in the API's order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// Its name in the API.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// Parses a name, exactly as the API spells it.
+            pub fn parse(field: &str, raw: &str) -> Result<Self, $crate::error::FieldError> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == raw).ok_or_else(|| {
+                    $crate::error::FieldError::new(field, format!("must be one of: {}", Self::NAMES.join(", ")))
+                })
+            }
+
+            /// Parses a list filter: one name or a comma list (any of them).
+            pub fn parse_list(field: &str, raw: &str) -> Result<Vec<Self>, $crate::error::FieldError> {
+                let mut out = Vec::new();
+                for part in raw.split(',') {
+                    let value = Self::parse(field, part).map_err(|_| {
+                        $crate::error::FieldError::new(
+                            field,
+                            format!(
+                                "unknown {} {part:?}; one or a comma list of: {}",
+                                $noun,
+                                Self::NAMES.join(", ")
+                            ),
+                        )
+                    })?;
+                    if !out.contains(&value) {
+                        out.push(value);
+                    }
+                }
+                Ok(out)
+            }
+        }
+
+        impl $crate::record::Audited for $name {
+            fn audited(&self) -> $crate::value::Value {
+                $crate::value::Value::String(self.as_str().to_owned())
+            }
+        }
+    };
+}
+
 /// Implements [`Audited`] for ids (shown as TypeIDs).
 macro_rules! audited_display {
     ($($t:ty),*) => {$(
@@ -392,7 +462,12 @@ macro_rules! audited_display {
     )*};
 }
 
-audited_display!(crate::id::ContactId, crate::id::CompanyId, crate::id::DealId);
+audited_display!(
+    crate::id::ContactId,
+    crate::id::CompanyId,
+    crate::id::DealId,
+    crate::id::InteractionId
+);
 
 impl Audited for i64 {
     fn audited(&self) -> Value {

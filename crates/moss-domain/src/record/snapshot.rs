@@ -12,6 +12,7 @@ use std::fmt::Debug;
 use crate::company::Company;
 use crate::contact::Contact;
 use crate::deal::Deal;
+use crate::interaction::Interaction;
 
 /// A record right after a change: one variant per record resource (its
 /// [`Record::snapshot`](crate::record::Record::snapshot) names it, so a new resource cannot
@@ -24,6 +25,8 @@ pub enum Snapshot {
     Company(Company),
     /// A deal.
     Deal(Deal),
+    /// An interaction.
+    Interaction(Interaction),
 }
 
 /// Renders a record as the API shows it, as JSON text. Implemented once, by the HTTP layer

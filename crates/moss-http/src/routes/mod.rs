@@ -6,6 +6,7 @@ mod companies;
 mod contacts;
 pub mod deals;
 mod health;
+pub mod interactions;
 mod keys;
 #[cfg(test)]
 mod properties;
@@ -21,6 +22,7 @@ use moss_domain::company::Company;
 use moss_domain::contact::{Contact, ContactSort};
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::{LinkSort, StageSort};
+use moss_domain::interaction::Interaction;
 use moss_domain::key::KeySort;
 use moss_domain::page::SortField;
 use moss_domain::tag::TagSort;
@@ -301,6 +303,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         .body("BulkStageMove"),
     )];
     deal_routes.extend(records::crud::<Deal>());
+    deal_routes.extend(records::crud::<Interaction>());
     deal_routes.extend([
         ep(
             Method::PATCH,

@@ -134,6 +134,9 @@ pub trait Resource: Record {
     /// The list's query parameters beside paging and the sync window, in order: [`WORDS`],
     /// [`TAG`] and the resource's own.
     const FILTERS: &'static [Filter];
+    /// Whether clients cannot change it: no PATCH route (a PATCH answers 405 naming the
+    /// methods of the path).
+    const IMMUTABLE: bool = false;
 
     /// Parses the resource's own filters from the query.
     fn filter(q: &Query) -> Result<Self::Filter, Vec<FieldError>>;
@@ -182,6 +185,9 @@ pub fn list_query<R: Resource>(req: &HttpRequest, except: &[&str]) -> Result<Lis
 /// Reads a create body: the resource's own fields, then `tags` and `custom_fields`.
 pub fn read_create<R: Resource>(b: &mut Body) -> Result<(R::Changes, Extras), Vec<FieldError>> {
     let own = read_own::<R>(b, true);
+    if !R::EXTRAS {
+        return own.map(|own| (own, Extras::default()));
+    }
     let extras = Extras::parse(b.string_list("tags"), b.object_field("custom_fields"));
     both(own, extras)
 }
@@ -189,6 +195,9 @@ pub fn read_create<R: Resource>(b: &mut Body) -> Result<(R::Changes, Extras), Ve
 /// Reads a PATCH body: the resource's own fields, then `tags` and `custom_fields`.
 pub fn read_update<R: Resource>(b: &mut Body) -> Result<(R::Changes, ExtrasPatch), Vec<FieldError>> {
     let own = read_own::<R>(b, false);
+    if !R::EXTRAS {
+        return own.map(|own| (own, ExtrasPatch::default()));
+    }
     let extras = ExtrasPatch::parse(b.patch_string_list("tags"), b.patch_object("custom_fields"));
     both(own, extras)
 }
@@ -263,11 +272,12 @@ pub async fn delete<R: Resource>(m: Mutation<Write>, path: web::Path<String>) ->
     .await
 }
 
-/// The route-table entries of a record resource: list, create, get, update, delete.
+/// The route-table entries of a record resource: list, create, get, update (unless it is
+/// immutable), delete.
 pub fn crud<R: Resource>() -> Vec<Endpoint> {
     let ops = R::OPS;
     let (create_body, update_body) = R::BODIES;
-    vec![
+    let mut routes = vec![
         ep(
             Method::GET,
             R::PATH,
@@ -313,5 +323,9 @@ pub fn crud<R: Resource>() -> Vec<Endpoint> {
             || web::delete().to(delete::<R>),
             Doc::new(ops.delete.0, R::TAG, ops.delete.1, Answer::Deleted),
         ),
-    ]
+    ];
+    if R::IMMUTABLE {
+        routes.retain(|e| e.method != Method::PATCH);
+    }
+    routes
 }

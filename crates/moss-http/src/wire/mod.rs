@@ -7,6 +7,7 @@
 use std::ops::RangeInclusive;
 
 pub mod deal;
+pub mod interaction;
 
 use moss_domain::text::{
     EMAIL_LOCAL_SPECIALS, GREEK_QUESTION_MARK, MAX_CUSTOM_FIELD_NAME, MAX_CUSTOM_FIELDS, MAX_EMAIL, MAX_HOST, MAX_NAME,
@@ -1028,7 +1029,7 @@ pub fn example(name: &str) -> Option<Value> {
             "scope": "read_only",
             "expires_at": "2099-12-31T23:59:59Z",
         }),
-        _ => return deal::example(name),
+        _ => return deal::example(name).or_else(|| interaction::example(name)),
     })
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod company;
 pub(crate) mod contact;
 pub(crate) mod deal;
 mod idempotency;
+pub(crate) mod interaction;
 mod key;
 pub(crate) mod record;
 mod tag;

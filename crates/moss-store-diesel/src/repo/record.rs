@@ -22,7 +22,7 @@ use crate::store::DieselTx;
 
 /// Every table of a record resource, by the `record_totals.resource` name its triggers use.
 /// The schema test checks each has its totals triggers on both backends.
-pub const RECORD_TABLES: &[&str] = &["contacts", "companies", "deals"];
+pub const RECORD_TABLES: &[&str] = &["contacts", "companies", "deals", "interactions"];
 
 /// What a record's table supplies: its row and monomorphic queries ([`record_table!`]).
 pub(crate) trait Stored: Record {
@@ -208,7 +208,9 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
         let id = id.to_string();
         let n = R::delete_row(self.conn, &ws.to_string(), &id).map_err(error::db)?;
         if n > 0 {
-            clear_record_tags(self.conn, &id)?;
+            if R::EXTRAS {
+                clear_record_tags(self.conn, &id)?;
+            }
             diesel::delete(search_documents::table.filter(search_documents::record_id.eq(&id)))
                 .execute(self.conn)
                 .map_err(error::db)?;

@@ -9,6 +9,7 @@ mod deal_stages;
 mod deals;
 mod front_door;
 mod idempotency;
+mod interactions;
 mod keys;
 mod limits;
 mod lists;

@@ -18,6 +18,7 @@ fn concrete(path: &str) -> String {
         Some("companies") => "cmp",
         Some("keys") => "key",
         Some("deals") => "deal",
+        Some("interactions") => "int",
         other => panic!("no id prefix known for {other:?}: add it here"),
     };
     format!(
@@ -171,6 +172,23 @@ fn sample(app: &TestApp, method: &str, path: &str) -> (String, Option<serde_json
             assert_eq!(linked.status, 201, "{}", linked.text);
             (format!("/api/v1/deals/{id}/contacts/{contact}"), None)
         }
+        ("POST", "/interactions") => {
+            let contact = id_of(app.contact(json!({"first_name": "S"})));
+            (
+                "/api/v1/interactions".into(),
+                Some(json!({"contact_id": contact, "type": "call", "occurred_at": "2026-03-01T10:00:00Z"})),
+            )
+        }
+        ("DELETE", "/interactions/{id}") => {
+            let contact = id_of(app.contact(json!({"first_name": "S"})));
+            let r = app
+                .post(
+                    "/api/v1/interactions",
+                    json!({"contact_id": contact, "type": "note", "occurred_at": "2026-03-01T10:00:00Z"}),
+                )
+                .send();
+            (format!("/api/v1/interactions/{}", id_of(r.body["data"].clone())), None)
+        }
         ("POST", "/keys") => ("/api/v1/keys".into(), Some(json!({"name": "sample"}))),
         ("DELETE", "/keys/{id}") => {
             let r = app.post("/api/v1/keys", json!({"name": "doomed"})).send();
@@ -278,8 +296,18 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
         .send()
         .body["data"]
         .clone();
+    let interaction = app
+        .post(
+            "/api/v1/interactions",
+            json!({"contact_id": contact["id"], "type": "call", "occurred_at": "2026-03-01T10:00:00Z"}),
+        )
+        .key(&theirs)
+        .send()
+        .body["data"]
+        .clone();
     let key = get("/api/v1/keys").body["data"][0].clone();
     let id_for = |path: &str| match path.split('/').nth(1) {
+        Some("interactions") => interaction["id"].as_str().unwrap().to_owned(),
         Some("contacts") => contact["id"].as_str().unwrap().to_owned(),
         Some("companies") => company["id"].as_str().unwrap().to_owned(),
         Some("deals") => deal["id"].as_str().unwrap().to_owned(),
@@ -316,11 +344,15 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
         get(&format!("/api/v1/deals/{}", deal["id"].as_str().unwrap())).body["data"],
         deal
     );
+    assert_eq!(
+        get(&format!("/api/v1/interactions/{}", interaction["id"].as_str().unwrap())).body["data"],
+        interaction
+    );
     assert_eq!(get("/api/v1/keys").body["data"][0]["id"], key["id"]);
     assert_eq!(
         get("/api/v1/audit-logs").body["meta"]["total"],
-        4,
-        "only their own four creations"
+        5,
+        "only their own five creations"
     );
 }
 

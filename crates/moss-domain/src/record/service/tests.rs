@@ -525,6 +525,11 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
         .withf(move |w, i| *w == ws && *i == id)
         .times(1)
         .returning(move |_, _| Ok(vec![listed.clone()]));
+    tx.engagements
+        .expect_delete_contact_interactions()
+        .withf(move |w, i| *w == ws && *i == id)
+        .times(1)
+        .returning(|_, _| Ok(Vec::new()));
     tx.contacts
         .expect_delete()
         .withf(move |w, i| *w == ws && *i == id)
@@ -541,7 +546,14 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
             ("count".to_owned(), Value::Number(crate::value::Number::Int(1))),
             ("ids".to_owned(), Value::List(vec![Value::String(linked)])),
         ]);
-        let deleted = BTreeMap::from([("deal_links".to_owned(), Value::Map(deal_links))]);
+        let none = BTreeMap::from([
+            ("count".to_owned(), Value::Number(crate::value::Number::Int(0))),
+            ("ids".to_owned(), Value::List(Vec::new())),
+        ]);
+        let deleted = BTreeMap::from([
+            ("deal_links".to_owned(), Value::Map(deal_links)),
+            ("interactions".to_owned(), Value::Map(none)),
+        ]);
         assert_eq!(
             audit.metadata,
             BTreeMap::from([("deleted".to_owned(), Value::Map(deleted))])
