@@ -358,7 +358,8 @@ fn date_in() -> Schema {
         .into()
 }
 
-fn contact_ref_in() -> Schema {
+/// An existing contact of the workspace (a link's and an interaction's `contact_id`).
+pub(super) fn contact_ref_in() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(Some(reference_pattern("cnt")))

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
+use super::deal::contact_ref_in;
 use super::{EXAMPLE_TIME, blank_pattern, nullable_type, reference_pattern};
 
 /// What kind of interaction it was.
@@ -63,7 +64,7 @@ pub struct Interaction {
 #[serde(deny_unknown_fields)]
 pub struct InteractionCreate {
     /// An existing contact of the workspace: `cnt_...` or its UUID.
-    #[schema(schema_with = contact_in)]
+    #[schema(schema_with = contact_ref_in)]
     pub contact_id: String,
     /// What it was.
     #[serde(rename = "type")]
@@ -83,18 +84,6 @@ pub struct InteractionCreate {
 
 // The length the schema states, tied to the rule.
 const _: () = assert!(MAX_NOTES == 10_000);
-
-fn contact_in() -> Schema {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(reference_pattern("cnt")))
-        .description(Some(
-            "An existing contact of the workspace: `cnt_...` or its UUID. A well-formed id of no contact \
-             of the workspace answers 400.",
-        ))
-        .build()
-        .into()
-}
 
 fn deal_in() -> Schema {
     ObjectBuilder::new()

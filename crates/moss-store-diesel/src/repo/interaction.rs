@@ -94,6 +94,14 @@ fn ordered<'a>(q: Boxed<'a>, page: &PageRequest<InteractionSort>) -> Boxed<'a> {
 
 record_table!(record: Interaction, row: InteractionRow, table: interactions, unique: none);
 
+/// The ids of these interactions, oldest first (as a delete's entry lists them).
+fn oldest_first(c: &mut MossConnection, q: Boxed<'_>) -> Result<Vec<String>> {
+    q.order((interactions::created_at.asc(), interactions::id.asc()))
+        .select(interactions::id)
+        .load(c)
+        .map_err(error::db)
+}
+
 impl EngagementRepo for DieselTx<'_> {
     fn delete_contact_interactions(&mut self, ws: WorkspaceId, contact: ContactId) -> Result<Vec<String>> {
         let (ws, contact) = (ws.to_string(), contact.to_string());
@@ -102,11 +110,7 @@ impl EngagementRepo for DieselTx<'_> {
                 .filter(interactions::workspace_id.eq(ws.clone()))
                 .filter(interactions::contact_id.eq(contact.clone()))
         };
-        let ids: Vec<String> = of_contact()
-            .order((interactions::created_at.asc(), interactions::id.asc()))
-            .select(interactions::id)
-            .load(self.conn)
-            .map_err(error::db)?;
+        let ids = oldest_first(self.conn, of_contact().into_boxed())?;
         if ids.is_empty() {
             return Ok(ids);
         }
@@ -126,11 +130,7 @@ impl EngagementRepo for DieselTx<'_> {
                 .filter(interactions::workspace_id.eq(ws.clone()))
                 .filter(interactions::deal_id.eq(deal.clone()))
         };
-        let ids: Vec<String> = of_deal()
-            .order((interactions::created_at.asc(), interactions::id.asc()))
-            .select(interactions::id)
-            .load(self.conn)
-            .map_err(error::db)?;
+        let ids = oldest_first(self.conn, of_deal().into_boxed())?;
         if !ids.is_empty() {
             diesel::update(of_deal())
                 .set((

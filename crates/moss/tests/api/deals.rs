@@ -63,18 +63,13 @@ fn q(t: &str) -> String {
 
 /// The audit entries matching `query`, newest first.
 fn audit(app: &TestApp, query: &str) -> Vec<Value> {
-    let r = app.get(&format!("/api/v1/audit-logs?per_page=250&{query}")).send();
-    assert_eq!(r.status, 200, "{query}: {}", r.text);
-    r.body["data"].as_array().unwrap().clone()
+    app.audit(query)
 }
 
 /// The ids of `GET /api/v1/deals?order=asc&per_page=250&{query}`, asserting a 200 and `total`.
+#[track_caller]
 fn list(app: &TestApp, query: &str) -> Vec<String> {
-    let r = app.get(&format!("/api/v1/deals?order=asc&per_page=250&{query}")).send();
-    assert_eq!(r.status, 200, "{query}: {}", r.text);
-    let ids = r.ids();
-    assert_eq!(r.body["meta"]["total"], ids.len(), "{query}: {}", r.text);
-    ids
+    app.list_ids(&format!("/api/v1/deals?order=asc&per_page=250&{query}"))
 }
 
 #[track_caller]

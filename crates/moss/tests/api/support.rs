@@ -187,6 +187,24 @@ impl TestApp {
         String::from_utf8_lossy(&out).into_owned()
     }
 
+    /// The ids of the list at `path_and_query`, asserting a 200 and that `total` counts them all.
+    #[track_caller]
+    pub fn list_ids(&self, path_and_query: &str) -> Vec<String> {
+        let r = self.get(path_and_query).send();
+        assert_eq!(r.status, 200, "{path_and_query}: {}", r.text);
+        let ids = r.ids();
+        assert_eq!(r.body["meta"]["total"], ids.len(), "{path_and_query}: {}", r.text);
+        ids
+    }
+
+    /// The audit entries matching `query` (at most 250), newest first.
+    #[track_caller]
+    pub fn audit(&self, query: &str) -> Vec<Value> {
+        let r = self.get(&format!("/api/v1/audit-logs?per_page=250&{query}")).send();
+        assert_eq!(r.status, 200, "{query}: {}", r.text);
+        r.body["data"].as_array().expect("a list").clone()
+    }
+
     /// Creates a contact and returns its body's `data`.
     pub fn contact(&self, body: Value) -> Value {
         let r = self.post("/api/v1/contacts", body).send();
