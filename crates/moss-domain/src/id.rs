@@ -141,6 +141,14 @@ typed_id!(
     InteractionId, "int"
 );
 typed_id!(
+    /// Id of a commitment (`cmt_`).
+    CommitmentId, "cmt"
+);
+typed_id!(
+    /// Id of a follow-up (`fup_`).
+    FollowUpId, "fup"
+);
+typed_id!(
     /// Id of an audit entry (`aud_`).
     AuditId, "aud"
 );

@@ -10,10 +10,13 @@
 
 pub mod actor;
 pub mod audit;
+pub mod commitment;
 pub mod company;
 pub mod contact;
 pub mod deal;
+pub mod engagement;
 pub mod error;
+pub mod followup;
 pub mod id;
 pub mod idempotency;
 pub mod interaction;

@@ -8,14 +8,16 @@ use std::sync::Arc;
 
 use crate::actor::Actor;
 use crate::audit::{AuditEntry, AuditEvent, AuditRepo};
+use crate::commitment::Commitment;
 use crate::company::Company;
 use crate::contact::Contact;
 use crate::deal::Deal;
 use crate::deal::ports::DealRepo;
+use crate::engagement::EngagementRepo;
 use crate::error::{DomainError, Result};
+use crate::followup::FollowUp;
 use crate::idempotency::{Claim, ClaimOutcome, IdempotencyRepo, Rendered, StoredResponse};
 use crate::interaction::Interaction;
-use crate::interaction::ports::EngagementRepo;
 use crate::key::ports::KeyRepo;
 use crate::record::{RecordRepo, Renderer};
 use crate::tag::ports::TagRepo;
@@ -47,6 +49,10 @@ pub trait Tx {
     fn deal_extras(&mut self) -> &mut dyn DealRepo;
     /// Interactions.
     fn interactions(&mut self) -> &mut dyn RecordRepo<Interaction>;
+    /// Commitments.
+    fn commitments(&mut self) -> &mut dyn RecordRepo<Commitment>;
+    /// Follow-ups.
+    fn followups(&mut self) -> &mut dyn RecordRepo<FollowUp>;
     /// Engagement records in bulk: the cascades of a contact's or a deal's delete.
     fn engagements(&mut self) -> &mut dyn EngagementRepo;
     /// Tags.
@@ -391,9 +397,9 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(Vec::new()));
         tx.engagements
-            .expect_delete_contact_interactions()
+            .expect_delete_of_contact()
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _| Ok(Default::default()));
         tx.contacts.expect_delete().times(1).returning(|_, _| Ok(true));
         tx.audit
             .expect_insert_audit()

@@ -11,16 +11,18 @@ use chrono::TimeDelta;
 
 use crate::actor::{Actor, ActorKind, Role, Scope};
 use crate::audit::{AuditRepo, MockAuditRepo};
+use crate::commitment::Commitment;
 use crate::company::model::{Company, CompanyChanges, Domain};
 use crate::contact::model::{Contact, ContactChanges};
 use crate::deal::Deal;
 use crate::deal::ports::{DealRepo, MockDealRepo};
+use crate::engagement::{EngagementRepo, MockEngagementRepo};
 use crate::error::Result;
+use crate::followup::FollowUp;
 use crate::id::TypedId;
 use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
 use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
 use crate::interaction::Interaction;
-use crate::interaction::ports::{EngagementRepo, MockEngagementRepo};
 use crate::key::model::ApiKey;
 use crate::key::ports::{KeyRepo, MockKeyRepo};
 use crate::record::{Common, Form, MockRecordRepo, Record, RecordRepo, Renderer, Snapshot};
@@ -49,6 +51,10 @@ pub struct FakeTx {
     pub deal_extras: MockDealRepo,
     /// Interactions.
     pub interactions: MockRecordRepo<Interaction>,
+    /// Commitments.
+    pub commitments: MockRecordRepo<Commitment>,
+    /// Follow-ups.
+    pub followups: MockRecordRepo<FollowUp>,
     /// Engagement records in bulk.
     pub engagements: MockEngagementRepo,
     /// Tags.
@@ -89,6 +95,12 @@ impl Tx for FakeTx {
     }
     fn interactions(&mut self) -> &mut dyn RecordRepo<Interaction> {
         &mut self.interactions
+    }
+    fn commitments(&mut self) -> &mut dyn RecordRepo<Commitment> {
+        &mut self.commitments
+    }
+    fn followups(&mut self) -> &mut dyn RecordRepo<FollowUp> {
+        &mut self.followups
     }
     fn engagements(&mut self) -> &mut dyn EngagementRepo {
         &mut self.engagements
@@ -353,6 +365,8 @@ impl Renderer for IdRenderer {
             Snapshot::Company(c) => ("company", c.id.to_string()),
             Snapshot::Deal(d) => ("deal", d.id.to_string()),
             Snapshot::Interaction(i) => ("interaction", i.id.to_string()),
+            Snapshot::Commitment(c) => ("commitment", c.id.to_string()),
+            Snapshot::FollowUp(f) => ("followup", f.id.to_string()),
         };
         format!(r#"{{"{kind}":"{id}"}}"#)
     }
@@ -373,6 +387,7 @@ pub fn context(actor: Actor, request_id: &str) -> RequestContext {
 pub struct MapForm {
     strings: BTreeMap<&'static str, Patch<String>>,
     numbers: BTreeMap<&'static str, Patch<Number>>,
+    booleans: BTreeMap<&'static str, Patch<bool>>,
 }
 
 impl MapForm {
@@ -391,6 +406,13 @@ impl MapForm {
     pub fn null(mut self, name: &'static str) -> Self {
         self.strings.insert(name, Patch::Null);
         self.numbers.insert(name, Patch::Null);
+        self.booleans.insert(name, Patch::Null);
+        self
+    }
+    /// `name` sent as this boolean.
+    #[must_use]
+    pub fn boolean(mut self, name: &'static str, value: bool) -> Self {
+        self.booleans.insert(name, Patch::Set(value));
         self
     }
     /// `name` sent as this number.
@@ -415,6 +437,9 @@ impl Form for MapForm {
     }
     fn number(&mut self, name: &'static str) -> Patch<Number> {
         self.numbers.remove(name).unwrap_or_default()
+    }
+    fn boolean(&mut self, name: &'static str) -> Patch<bool> {
+        self.booleans.remove(name).unwrap_or_default()
     }
 }
 

@@ -3,10 +3,12 @@
 //! through the [`crate::wire`] structs, which the OpenAPI document describes.
 
 use moss_domain::audit::AuditEntry;
+use moss_domain::commitment::Commitment;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealContact;
+use moss_domain::followup::FollowUp;
 use moss_domain::interaction::Interaction;
 use moss_domain::key::ApiKey;
 use moss_domain::tag::TagCount;
@@ -196,5 +198,41 @@ pub fn interaction(i: &Interaction) -> Value {
         occurred_at: time(&i.occurred_at),
         created_at: time(&i.common.created_at),
         updated_at: time(&i.common.updated_at),
+    })
+}
+
+fn day(d: &chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A commitment.
+pub fn commitment(c: &Commitment) -> Value {
+    to_value(&wire::engagement::Commitment {
+        id: c.id.to_string(),
+        contact_id: c.contact_id.to_string(),
+        description: c.description.clone(),
+        deal_id: c.deal_id.map(|d| d.to_string()),
+        due_date: c.due_date.as_ref().map(day),
+        status: c.status.as_str().to_owned(),
+        completed_at: opt_time(c.completed_at.as_ref()),
+        created_at: time(&c.common.created_at),
+        updated_at: time(&c.common.updated_at),
+    })
+}
+
+/// A follow-up.
+pub fn followup(f: &FollowUp) -> Value {
+    to_value(&wire::engagement::FollowUp {
+        id: f.id.to_string(),
+        contact_id: f.contact_id.to_string(),
+        title: f.title.clone(),
+        deal_id: f.deal_id.map(|d| d.to_string()),
+        due_date: day(&f.due_date),
+        priority: f.priority.as_str().to_owned(),
+        notes: f.notes.clone(),
+        completed: f.completed,
+        completed_at: opt_time(f.completed_at.as_ref()),
+        created_at: time(&f.common.created_at),
+        updated_at: time(&f.common.updated_at),
     })
 }

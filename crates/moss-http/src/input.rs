@@ -385,6 +385,17 @@ impl Form for Body {
     fn number(&mut self, name: &'static str) -> Patch<Number> {
         self.patch_number(name)
     }
+    fn boolean(&mut self, name: &'static str) -> Patch<bool> {
+        match self.take(name) {
+            None => Patch::Absent,
+            Some(Json::Null) => Patch::Null,
+            Some(Json::Bool(b)) => Patch::Set(b),
+            Some(other) => {
+                self.wrong_type(name, "a boolean", &other);
+                Patch::Absent
+            }
+        }
+    }
 }
 
 impl Body {

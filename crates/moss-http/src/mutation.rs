@@ -81,6 +81,11 @@ impl<P: Access + 'static> FromRequest for Mutation<P> {
 }
 
 impl<P> Mutation<P> {
+    /// Whether the request came without a body (a route whose body is optional).
+    pub fn body_is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+
     /// The body as a JSON object (415 for another content type, 400 when unreadable).
     pub fn json(&self) -> Result<Body, ApiError> {
         input::json_object(&self.req, &self.body)

@@ -312,6 +312,7 @@ fn filter_param(f: &Filter) -> Parameter {
             let one = format!("({})", values.join("|"));
             text().pattern(Some(format!("^{one}(,{one})*$")))
         }
+        FilterKind::Zone => text().enum_values(Some(moss_domain::engagement::zone_names())),
     };
     query(f.name, &doc, schema)
 }
@@ -518,6 +519,14 @@ fn components() -> Components {
     b = add::<wire::interaction::InteractionType>(b);
     b = add::<wire::interaction::Interaction>(b);
     b = add::<wire::interaction::InteractionCreate>(b);
+    b = add::<wire::engagement::CommitmentStatus>(b);
+    b = add::<wire::engagement::Commitment>(b);
+    b = add::<wire::engagement::CommitmentCreate>(b);
+    b = add::<wire::engagement::CommitmentUpdate>(b);
+    b = add::<wire::engagement::Priority>(b);
+    b = add::<wire::engagement::FollowUp>(b);
+    b = add::<wire::engagement::FollowUpCreate>(b);
+    b = add::<wire::engagement::FollowUpUpdate>(b);
     let mut ones: Vec<&str> = Vec::new();
     let mut lists: Vec<&str> = Vec::new();
     let mut manys: Vec<&str> = Vec::new();
@@ -652,9 +661,11 @@ mod tests {
     use actix_web::test::TestRequest;
     use utoipa::ToSchema;
 
+    use moss_domain::commitment::Commitment;
     use moss_domain::company::Company;
     use moss_domain::contact::Contact;
     use moss_domain::deal::Deal;
+    use moss_domain::followup::FollowUp;
     use moss_domain::interaction::Interaction;
 
     use crate::dto;
@@ -724,6 +735,26 @@ mod tests {
                 "InteractionCreate",
                 properties::<wire::interaction::InteractionCreate>(),
                 read_by(|b| drop(records::read_create::<Interaction>(b))),
+            ),
+            (
+                "CommitmentCreate",
+                properties::<wire::engagement::CommitmentCreate>(),
+                read_by(|b| drop(records::read_create::<Commitment>(b))),
+            ),
+            (
+                "CommitmentUpdate",
+                properties::<wire::engagement::CommitmentUpdate>(),
+                read_by(|b| drop(records::read_update::<Commitment>(b))),
+            ),
+            (
+                "FollowUpCreate",
+                properties::<wire::engagement::FollowUpCreate>(),
+                read_by(|b| drop(records::read_create::<FollowUp>(b))),
+            ),
+            (
+                "FollowUpUpdate",
+                properties::<wire::engagement::FollowUpUpdate>(),
+                read_by(|b| drop(records::read_update::<FollowUp>(b))),
             ),
             (
                 "StageMove",

@@ -12,9 +12,11 @@ use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 use actix_web::test::TestRequest;
+use moss_domain::commitment::Commitment;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
 use moss_domain::deal::Deal;
+use moss_domain::followup::FollowUp;
 use moss_domain::id::{CompanyId, ContactId, RequestIdValue};
 use moss_domain::interaction::Interaction;
 use moss_domain::key::NewKey;
@@ -343,6 +345,16 @@ const DEAL_FIELDS: &[&str] = &[
 ];
 const BULK_FIELDS: &[&str] = &["deal_ids", "stage", "lost_reason"];
 const INTERACTION_FIELDS: &[&str] = &["contact_id", "type", "deal_id", "notes", "occurred_at"];
+const COMMITMENT_FIELDS: &[&str] = &["contact_id", "description", "deal_id", "due_date", "status"];
+const FOLLOWUP_FIELDS: &[&str] = &[
+    "contact_id",
+    "title",
+    "deal_id",
+    "due_date",
+    "priority",
+    "notes",
+    "completed",
+];
 
 pub(crate) fn deal_create(body: &Json) -> Result<(), ApiError> {
     parse_body(body, records::read_create::<Deal>)
@@ -607,6 +619,18 @@ proptest! {
     #[test]
     fn interaction_bodies_are_checked_field_by_field(body in body(INTERACTION_FIELDS)) {
         check_answer(parse_body(&body, records::read_create::<Interaction>), &body, INTERACTION_FIELDS)?;
+    }
+
+    #[test]
+    fn commitment_bodies_are_checked_field_by_field(body in body(COMMITMENT_FIELDS)) {
+        check_answer(parse_body(&body, records::read_create::<Commitment>), &body, COMMITMENT_FIELDS)?;
+        check_answer(parse_body(&body, records::read_update::<Commitment>), &body, COMMITMENT_FIELDS)?;
+    }
+
+    #[test]
+    fn followup_bodies_are_checked_field_by_field(body in body(FOLLOWUP_FIELDS)) {
+        check_answer(parse_body(&body, records::read_create::<FollowUp>), &body, FOLLOWUP_FIELDS)?;
+        check_answer(parse_body(&body, records::read_update::<FollowUp>), &body, FOLLOWUP_FIELDS)?;
     }
 
     #[test]

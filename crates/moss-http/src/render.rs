@@ -21,6 +21,8 @@ impl Renderer for JsonRenderer {
             Snapshot::Company(c) => c.render(),
             Snapshot::Deal(d) => d.render(),
             Snapshot::Interaction(i) => i.render(),
+            Snapshot::Commitment(c) => c.render(),
+            Snapshot::FollowUp(f) => f.render(),
         };
         json.to_string()
     }

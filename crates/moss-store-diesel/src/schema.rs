@@ -178,9 +178,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Commitments made to a contact (no tags or custom fields).
+    commitments (id) {
+        id -> Text,
+        workspace_id -> Text,
+        contact_id -> Text,
+        description -> Text,
+        deal_id -> Nullable<Text>,
+        due_date -> Nullable<Date>,
+        status -> Text,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Follow-ups about a contact (no tags or custom fields); `priority` is its rank.
+    followups (id) {
+        id -> Text,
+        workspace_id -> Text,
+        contact_id -> Text,
+        title -> Text,
+        deal_id -> Nullable<Text>,
+        due_date -> Date,
+        priority -> Integer,
+        notes -> Nullable<Text>,
+        completed -> Bool,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     search_documents,
     interactions,
+    commitments,
+    followups,
     deals,
     deal_stages,
     deal_contacts,

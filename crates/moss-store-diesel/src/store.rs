@@ -5,13 +5,15 @@ use std::sync::Mutex;
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use moss_domain::audit::AuditRepo;
+use moss_domain::commitment::Commitment;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealRepo;
+use moss_domain::engagement::EngagementRepo;
+use moss_domain::followup::FollowUp;
 use moss_domain::idempotency::IdempotencyRepo;
 use moss_domain::interaction::Interaction;
-use moss_domain::interaction::ports::EngagementRepo;
 use moss_domain::key::ports::KeyRepo;
 use moss_domain::record::RecordRepo;
 use moss_domain::store::{Mode, Store, Tx};
@@ -140,6 +142,12 @@ impl Tx for DieselTx<'_> {
         self
     }
     fn interactions(&mut self) -> &mut dyn RecordRepo<Interaction> {
+        self
+    }
+    fn commitments(&mut self) -> &mut dyn RecordRepo<Commitment> {
+        self
+    }
+    fn followups(&mut self) -> &mut dyn RecordRepo<FollowUp> {
         self
     }
     fn engagements(&mut self) -> &mut dyn EngagementRepo {

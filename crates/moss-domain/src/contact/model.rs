@@ -171,10 +171,8 @@ impl Record for Contact {
         id: ContactId,
         _at: Timestamp,
     ) -> Result<BTreeMap<String, Value>, DomainError> {
-        let interactions = tx.engagements().delete_contact_interactions(ws, id)?;
+        let mut deleted = tx.engagements().delete_of_contact(ws, id)?.listed();
         let deals = tx.deal_extras().remove_contact_links(ws, id)?;
-        let mut deleted = BTreeMap::new();
-        deleted.insert("interactions".to_owned(), id_list(&interactions));
         deleted.insert("deal_links".to_owned(), id_list(&deals));
         Ok(BTreeMap::from([("deleted".to_owned(), Value::Map(deleted))]))
     }

@@ -10,7 +10,7 @@ use crate::contact::model::{check_company, company_reference, contact_reference}
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, DealId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Audited, Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot, id_list};
+use crate::record::{Audited, Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
 use crate::store::Tx;
 use crate::text::{MAX_NAME, MAX_NOTES};
 use crate::time::Timestamp;
@@ -375,8 +375,7 @@ impl Record for Deal {
         at: Timestamp,
     ) -> Result<BTreeMap<String, Value>, DomainError> {
         tx.deal_extras().forget_deal(ws, id)?;
-        let interactions = tx.engagements().clear_deal(ws, id, at)?;
-        let cleared = BTreeMap::from([("interactions".to_owned(), id_list(&interactions))]);
+        let cleared = tx.engagements().clear_deal(ws, id, at)?.listed();
         Ok(BTreeMap::from([("cleared".to_owned(), Value::Map(cleared))]))
     }
 

@@ -3,6 +3,5 @@
 //! contact, a deal's delete clears its deal).
 
 pub mod model;
-pub mod ports;
 
 pub use model::{Interaction, InteractionChanges, InteractionFilter, InteractionSort, InteractionType};

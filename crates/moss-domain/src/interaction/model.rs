@@ -2,8 +2,9 @@
 
 use crate::contact::model::contact_reference;
 use crate::deal::model::deal_reference;
+use crate::engagement::check_references;
 use crate::error::{DomainError, Errors, FieldError};
-use crate::id::{ContactId, DealId, InteractionId, WorkspaceId};
+use crate::id::{ContactId, DealId, InteractionId};
 use crate::page::SortField;
 use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
 use crate::store::Tx;
@@ -119,24 +120,6 @@ impl SortField for InteractionSort {
     const DEFAULT: Self = Self::OccurredAt;
 }
 
-/// 400 naming `field` unless the contact is in the workspace.
-pub fn check_contact(tx: &mut dyn Tx, ws: WorkspaceId, field: &str, id: ContactId) -> Result<(), DomainError> {
-    if tx.contacts().get(ws, id)?.is_none() {
-        return Err(DomainError::field(field, format!("no contact {id} in this workspace")));
-    }
-    Ok(())
-}
-
-/// 400 naming `deal_id` unless the deal (when set) is in the workspace.
-pub fn check_deal(tx: &mut dyn Tx, ws: WorkspaceId, id: Option<DealId>) -> Result<(), DomainError> {
-    match id {
-        Some(id) if tx.deal_extras().existing(ws, &[id])?.is_empty() => {
-            Err(DomainError::field("deal_id", format!("no deal {id} in this workspace")))
-        }
-        _ => Ok(()),
-    }
-}
-
 impl Record for Interaction {
     type Id = InteractionId;
     type Changes = InteractionChanges;
@@ -195,14 +178,8 @@ impl Record for Interaction {
     }
 
     fn check(&self, tx: &mut dyn Tx, before: Option<&Self>) -> Result<(), DomainError> {
-        let ws = self.common.workspace_id;
-        if before.map(|b| b.contact_id) != Some(self.contact_id) {
-            check_contact(tx, ws, "contact_id", self.contact_id)?;
-        }
-        if before.map(|b| b.deal_id) != Some(self.deal_id) {
-            check_deal(tx, ws, self.deal_id)?;
-        }
-        Ok(())
+        let refs = |r: &Self| (r.contact_id, r.deal_id);
+        check_references(tx, self.common.workspace_id, refs(self), before.map(refs))
     }
 
     fn search(&self) -> SearchText {

@@ -9,6 +9,7 @@
 //! | [`Fields::defaulted`] | the server's default | unchanged | "is required and cannot be null" | parsed as sent |
 //! | [`Fields::text`], [`Fields::optional`] | none | unchanged | cleared | cleared |
 //! | [`Fields::number`] | none | unchanged | cleared | (not a string) |
+//! | [`Fields::flag`] | the server's default | unchanged | "is required and cannot be null" | (not a string) |
 //!
 //! A create is then the record's changes applied to its [`blank`](crate::record::Record::blank).
 
@@ -23,6 +24,8 @@ pub trait Form {
     fn string(&mut self, name: &'static str) -> Patch<String>;
     /// A number field: absent, `null` or a value.
     fn number(&mut self, name: &'static str) -> Patch<Number>;
+    /// A boolean field: absent, `null` or a value.
+    fn boolean(&mut self, name: &'static str) -> Patch<bool>;
 }
 
 /// A record's own fields being read for a create or a PATCH, every bad one reported.
@@ -133,6 +136,17 @@ impl<'a> Fields<'a> {
             Patch::Null if self.creating => Patch::Absent,
             Patch::Null => Patch::Null,
             Patch::Set(n) => self.keep(parse(name, n)).map_or(Patch::Absent, Patch::Set),
+        }
+    }
+
+    /// A boolean the server defaults when a create leaves it out, never `null` in a PATCH.
+    /// `None`: the default (a create) or unchanged (a PATCH).
+    pub fn flag(&mut self, name: &'static str) -> Option<bool> {
+        match self.form.boolean(name) {
+            Patch::Absent => None,
+            Patch::Null if self.creating => None,
+            Patch::Null => self.keep(Err(FieldError::new(name, "is required and cannot be null"))),
+            Patch::Set(b) => Some(b),
         }
     }
 

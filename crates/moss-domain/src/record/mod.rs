@@ -469,6 +469,12 @@ audited_display!(
     crate::id::InteractionId
 );
 
+impl Audited for bool {
+    fn audited(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
 impl Audited for i64 {
     fn audited(&self) -> Value {
         Value::Number(crate::value::Number::Int(*self))

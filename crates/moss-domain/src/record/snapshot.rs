@@ -9,9 +9,11 @@
 
 use std::fmt::Debug;
 
+use crate::commitment::Commitment;
 use crate::company::Company;
 use crate::contact::Contact;
 use crate::deal::Deal;
+use crate::followup::FollowUp;
 use crate::interaction::Interaction;
 
 /// A record right after a change: one variant per record resource (its
@@ -27,6 +29,10 @@ pub enum Snapshot {
     Deal(Deal),
     /// An interaction.
     Interaction(Interaction),
+    /// A commitment.
+    Commitment(Commitment),
+    /// A follow-up.
+    FollowUp(FollowUp),
 }
 
 /// Renders a record as the API shows it, as JSON text. Implemented once, by the HTTP layer

@@ -5,6 +5,7 @@ mod audit;
 mod companies;
 mod contacts;
 pub mod deals;
+pub mod engagements;
 mod health;
 pub mod interactions;
 mod keys;
@@ -304,6 +305,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     )];
     deal_routes.extend(records::crud::<Deal>());
     deal_routes.extend(records::crud::<Interaction>());
+    deal_routes.extend(engagements::routes());
     deal_routes.extend([
         ep(
             Method::PATCH,

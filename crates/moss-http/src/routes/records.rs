@@ -4,6 +4,7 @@
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
+use moss_domain::engagement::{self, Completable};
 use moss_domain::id::TypedId;
 use moss_domain::idempotency::Rendered;
 use moss_domain::page::PageRequest;
@@ -43,6 +44,8 @@ pub enum FilterKind {
     OneOf(&'static [&'static str]),
     /// One of these values or a comma list of them (any of them); NUL is refused.
     AnyOf(&'static [&'static str]),
+    /// An IANA time-zone name (`Europe/Paris`); NUL is refused.
+    Zone,
 }
 
 /// One query parameter of a list: the one declaration that drives its parsing, its NUL rule
@@ -251,6 +254,38 @@ pub async fn update<R: Resource>(m: Mutation<Write>, path: web::Path<String>) ->
         |a: &Applied<R>| record_answer(200, None, a),
     )
     .await
+}
+
+/// `PATCH /things/{id}/complete`: no body (none, or `{}`); 409 when it is completed already.
+pub async fn complete<R: Resource + Completable>(
+    m: Mutation<Write>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !m.body_is_empty() {
+        let b = m.json()?;
+        b.finish(Ok(()))?;
+    }
+    let id = id::<R>(&path)?;
+    m.run_applied(
+        move |tx, actor| engagement::complete::<R>(tx, actor, id),
+        |a: &Applied<R>| record_answer(200, None, a),
+    )
+    .await
+}
+
+/// The route-table entry of `PATCH /things/{id}/complete`.
+pub fn complete_route<R: Resource + Completable>(
+    item_path: &'static str,
+    operation: &'static str,
+    summary: &'static str,
+) -> Endpoint {
+    ep(
+        Method::PATCH,
+        item_path,
+        Permission::Write,
+        || web::patch().to(complete::<R>),
+        Doc::new(operation, R::TAG, summary, Answer::One(R::SCHEMA)),
+    )
 }
 
 /// The answer of a one-record change: the snapshot the change rendered in its transaction, or,

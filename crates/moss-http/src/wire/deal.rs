@@ -338,7 +338,8 @@ fn currency_patch_in() -> Schema {
 /// `YYYY-MM-DD` exactly.
 pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 
-fn date_in() -> Schema {
+/// An optional calendar date (`YYYY-MM-DD`); blank or null clears it.
+pub(super) fn date_in() -> Schema {
     AnyOfBuilder::new()
         .item(
             ObjectBuilder::new()

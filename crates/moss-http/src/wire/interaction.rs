@@ -85,7 +85,8 @@ pub struct InteractionCreate {
 // The length the schema states, tied to the rule.
 const _: () = assert!(MAX_NOTES == 10_000);
 
-fn deal_in() -> Schema {
+/// An optional deal of the workspace (an engagement record's `deal_id`).
+pub(super) fn deal_in() -> Schema {
     ObjectBuilder::new()
         .schema_type(nullable_type(Type::String))
         .pattern(Some(format!("{}|{}", blank_pattern(), reference_pattern("deal"))))

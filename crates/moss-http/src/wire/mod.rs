@@ -7,6 +7,7 @@
 use std::ops::RangeInclusive;
 
 pub mod deal;
+pub mod engagement;
 pub mod interaction;
 
 use moss_domain::text::{
@@ -1029,7 +1030,11 @@ pub fn example(name: &str) -> Option<Value> {
             "scope": "read_only",
             "expires_at": "2099-12-31T23:59:59Z",
         }),
-        _ => return deal::example(name).or_else(|| interaction::example(name)),
+        _ => {
+            return deal::example(name)
+                .or_else(|| interaction::example(name))
+                .or_else(|| engagement::example(name));
+        }
     })
 }
 

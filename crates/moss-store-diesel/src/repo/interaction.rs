@@ -1,22 +1,18 @@
-//! Interactions: the record (on the machinery of `repo::record`), and the engagement cascades
-//! of a contact's or a deal's delete.
+//! Interactions: the record, on the machinery of `repo::record`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use moss_domain::Result;
-use moss_domain::id::{ContactId, DealId, InteractionId, WorkspaceId};
-use moss_domain::interaction::ports::EngagementRepo;
+use moss_domain::id::{ContactId, DealId, InteractionId};
 use moss_domain::interaction::{Interaction, InteractionFilter, InteractionSort, InteractionType};
 use moss_domain::page::{PageRequest, SortOrder};
 use moss_domain::text::TagName;
-use moss_domain::time::Timestamp;
 
 use super::record::{common, record_table};
 use super::{naive, parse_id, utc};
 use crate::connection::{MossConnection, MultiBackend};
 use crate::error;
-use crate::schema::{interactions, search_documents};
-use crate::store::DieselTx;
+use crate::schema::interactions;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, PartialEq, Clone)]
 #[diesel(table_name = interactions, treat_none_as_null = true)]
@@ -93,53 +89,3 @@ fn ordered<'a>(q: Boxed<'a>, page: &PageRequest<InteractionSort>) -> Boxed<'a> {
 }
 
 record_table!(record: Interaction, row: InteractionRow, table: interactions, unique: none);
-
-/// The ids of these interactions, oldest first (as a delete's entry lists them).
-fn oldest_first(c: &mut MossConnection, q: Boxed<'_>) -> Result<Vec<String>> {
-    q.order((interactions::created_at.asc(), interactions::id.asc()))
-        .select(interactions::id)
-        .load(c)
-        .map_err(error::db)
-}
-
-impl EngagementRepo for DieselTx<'_> {
-    fn delete_contact_interactions(&mut self, ws: WorkspaceId, contact: ContactId) -> Result<Vec<String>> {
-        let (ws, contact) = (ws.to_string(), contact.to_string());
-        let of_contact = || {
-            interactions::table
-                .filter(interactions::workspace_id.eq(ws.clone()))
-                .filter(interactions::contact_id.eq(contact.clone()))
-        };
-        let ids = oldest_first(self.conn, of_contact().into_boxed())?;
-        if ids.is_empty() {
-            return Ok(ids);
-        }
-        diesel::delete(
-            search_documents::table.filter(search_documents::record_id.eq_any(of_contact().select(interactions::id))),
-        )
-        .execute(self.conn)
-        .map_err(error::db)?;
-        diesel::delete(of_contact()).execute(self.conn).map_err(error::db)?;
-        Ok(ids)
-    }
-
-    fn clear_deal(&mut self, ws: WorkspaceId, deal: DealId, at: Timestamp) -> Result<Vec<String>> {
-        let (ws, deal) = (ws.to_string(), deal.to_string());
-        let of_deal = || {
-            interactions::table
-                .filter(interactions::workspace_id.eq(ws.clone()))
-                .filter(interactions::deal_id.eq(deal.clone()))
-        };
-        let ids = oldest_first(self.conn, of_deal().into_boxed())?;
-        if !ids.is_empty() {
-            diesel::update(of_deal())
-                .set((
-                    interactions::deal_id.eq(None::<String>),
-                    interactions::updated_at.eq(naive(&at)),
-                ))
-                .execute(self.conn)
-                .map_err(error::db)?;
-        }
-        Ok(ids)
-    }
-}

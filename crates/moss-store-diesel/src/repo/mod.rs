@@ -1,9 +1,12 @@
 //! One module per port; each implements its trait on [`crate::store::DieselTx`].
 
 mod audit;
+pub(crate) mod commitment;
 pub(crate) mod company;
 pub(crate) mod contact;
 pub(crate) mod deal;
+mod engagement;
+pub(crate) mod followup;
 mod idempotency;
 pub(crate) mod interaction;
 mod key;

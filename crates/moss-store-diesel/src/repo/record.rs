@@ -22,7 +22,14 @@ use crate::store::DieselTx;
 
 /// Every table of a record resource, by the `record_totals.resource` name its triggers use.
 /// The schema test checks each has its totals triggers on both backends.
-pub const RECORD_TABLES: &[&str] = &["contacts", "companies", "deals", "interactions"];
+pub const RECORD_TABLES: &[&str] = &[
+    "contacts",
+    "companies",
+    "deals",
+    "interactions",
+    "commitments",
+    "followups",
+];
 
 /// What a record's table supplies: its row and monomorphic queries ([`record_table!`]).
 pub(crate) trait Stored: Record {
@@ -184,7 +191,11 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
     fn insert(&mut self, r: &R) -> Result<()> {
         let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
         R::insert_row(self.conn, &r.to_row()).map_err(error::db)?;
-        write_search(self.conn, &ws, &id, R::KIND, &r.search(), true)?;
+        // A record with no search text (a commitment, a follow-up) has no entry to write.
+        let text = r.search();
+        if text != SearchText::default() {
+            write_search(self.conn, &ws, &id, R::KIND, &text, true)?;
+        }
         add_record_tags(self.conn, &ws, &id, &r.common().tags)
     }
 

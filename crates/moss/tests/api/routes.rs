@@ -19,6 +19,8 @@ fn concrete(path: &str) -> String {
         Some("keys") => "key",
         Some("deals") => "deal",
         Some("interactions") => "int",
+        Some("commitments") => "cmt",
+        Some("follow-ups") => "fup",
         other => panic!("no id prefix known for {other:?}: add it here"),
     };
     format!(
@@ -189,6 +191,52 @@ fn sample(app: &TestApp, method: &str, path: &str) -> (String, Option<serde_json
                 .send();
             (format!("/api/v1/interactions/{}", id_of(r.body["data"].clone())), None)
         }
+        ("POST", "/commitments") => {
+            let contact = id_of(app.contact(json!({"first_name": "S"})));
+            (
+                "/api/v1/commitments".into(),
+                Some(json!({"contact_id": contact, "description": "Send the deck"})),
+            )
+        }
+        ("PATCH" | "DELETE", "/commitments/{id}") | ("PATCH", "/commitments/{id}/complete") => {
+            let contact = id_of(app.contact(json!({"first_name": "S"})));
+            let r = app
+                .post(
+                    "/api/v1/commitments",
+                    json!({"contact_id": contact, "description": "Send the deck"}),
+                )
+                .send();
+            let id = id_of(r.body["data"].clone());
+            let body = match (method, path) {
+                ("PATCH", "/commitments/{id}") => Some(json!({"due_date": "2026-03-01"})),
+                ("PATCH", _) => Some(json!({})),
+                _ => None,
+            };
+            (format!("/api/v1{}", path.replace("{id}", &id)), body)
+        }
+        ("POST", "/follow-ups") => {
+            let contact = id_of(app.contact(json!({"first_name": "S"})));
+            (
+                "/api/v1/follow-ups".into(),
+                Some(json!({"contact_id": contact, "title": "Call", "due_date": "2026-03-01"})),
+            )
+        }
+        ("PATCH" | "DELETE", "/follow-ups/{id}") | ("PATCH", "/follow-ups/{id}/complete") => {
+            let contact = id_of(app.contact(json!({"first_name": "S"})));
+            let r = app
+                .post(
+                    "/api/v1/follow-ups",
+                    json!({"contact_id": contact, "title": "Call", "due_date": "2026-03-01"}),
+                )
+                .send();
+            let id = id_of(r.body["data"].clone());
+            let body = match (method, path) {
+                ("PATCH", "/follow-ups/{id}") => Some(json!({"priority": "high"})),
+                ("PATCH", _) => Some(json!({})),
+                _ => None,
+            };
+            (format!("/api/v1{}", path.replace("{id}", &id)), body)
+        }
         ("POST", "/keys") => ("/api/v1/keys".into(), Some(json!({"name": "sample"}))),
         ("DELETE", "/keys/{id}") => {
             let r = app.post("/api/v1/keys", json!({"name": "doomed"})).send();
@@ -268,6 +316,9 @@ fn valid_body(method: &str, path: &str) -> Option<serde_json::Value> {
         ("PATCH", "/deals/{id}") => Some(json!({"notes": "x"})),
         ("PATCH", "/deals/{id}/stage") => Some(json!({"stage": "won"})),
         ("POST", "/deals/{id}/contacts") => Some(json!({"contact_id": "cnt_01h455vb4pex5vsknk084sn03q"})),
+        ("PATCH", "/commitments/{id}") => Some(json!({"due_date": "2026-03-01"})),
+        ("PATCH", "/follow-ups/{id}") => Some(json!({"priority": "high"})),
+        ("PATCH", "/commitments/{id}/complete" | "/follow-ups/{id}/complete") => Some(json!({})),
         ("GET" | "DELETE", _) => None,
         _ => panic!("no valid body known for {method} {path}: add one here so the route is checked"),
     }
@@ -305,9 +356,29 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
         .send()
         .body["data"]
         .clone();
+    let commitment = app
+        .post(
+            "/api/v1/commitments",
+            json!({"contact_id": contact["id"], "description": "Theirs"}),
+        )
+        .key(&theirs)
+        .send()
+        .body["data"]
+        .clone();
+    let followup = app
+        .post(
+            "/api/v1/follow-ups",
+            json!({"contact_id": contact["id"], "title": "Theirs", "due_date": "2026-03-01"}),
+        )
+        .key(&theirs)
+        .send()
+        .body["data"]
+        .clone();
     let key = get("/api/v1/keys").body["data"][0].clone();
     let id_for = |path: &str| match path.split('/').nth(1) {
         Some("interactions") => interaction["id"].as_str().unwrap().to_owned(),
+        Some("commitments") => commitment["id"].as_str().unwrap().to_owned(),
+        Some("follow-ups") => followup["id"].as_str().unwrap().to_owned(),
         Some("contacts") => contact["id"].as_str().unwrap().to_owned(),
         Some("companies") => company["id"].as_str().unwrap().to_owned(),
         Some("deals") => deal["id"].as_str().unwrap().to_owned(),
@@ -348,11 +419,17 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
         get(&format!("/api/v1/interactions/{}", interaction["id"].as_str().unwrap())).body["data"],
         interaction
     );
+    for (kind, record) in [("commitments", &commitment), ("follow-ups", &followup)] {
+        assert_eq!(
+            get(&format!("/api/v1/{kind}/{}", record["id"].as_str().unwrap())).body["data"],
+            *record
+        );
+    }
     assert_eq!(get("/api/v1/keys").body["data"][0]["id"], key["id"]);
     assert_eq!(
         get("/api/v1/audit-logs").body["meta"]["total"],
-        5,
-        "only their own five creations"
+        7,
+        "only their own seven creations"
     );
 }
 

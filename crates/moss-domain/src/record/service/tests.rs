@@ -526,10 +526,10 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
         .times(1)
         .returning(move |_, _| Ok(vec![listed.clone()]));
     tx.engagements
-        .expect_delete_contact_interactions()
+        .expect_delete_of_contact()
         .withf(move |w, i| *w == ws && *i == id)
         .times(1)
-        .returning(|_, _| Ok(Vec::new()));
+        .returning(|_, _| Ok(Default::default()));
     tx.contacts
         .expect_delete()
         .withf(move |w, i| *w == ws && *i == id)
@@ -552,7 +552,9 @@ fn delete_is_not_found_when_the_repo_deleted_nothing(#[case] found: bool) {
         ]);
         let deleted = BTreeMap::from([
             ("deal_links".to_owned(), Value::Map(deal_links)),
-            ("interactions".to_owned(), Value::Map(none)),
+            ("interactions".to_owned(), Value::Map(none.clone())),
+            ("commitments".to_owned(), Value::Map(none.clone())),
+            ("followups".to_owned(), Value::Map(none)),
         ]);
         assert_eq!(
             audit.metadata,

@@ -1,0 +1,81 @@
+//! The cascades of a contact's or a deal's delete over the engagement tables (interactions,
+//! commitments, follow-ups): the same two statements per table, written once by a macro.
+
+use diesel::prelude::*;
+use moss_domain::Result;
+use moss_domain::engagement::{EngagementRepo, Engagements};
+use moss_domain::id::{ContactId, DealId, WorkspaceId};
+use moss_domain::time::Timestamp;
+
+use super::naive;
+use crate::error;
+use crate::schema::{commitments, followups, interactions, search_documents};
+use crate::store::DieselTx;
+
+/// Deletes the rows of `$table` whose `$column` is `$value` in the workspace, with their
+/// search text; their ids, oldest first.
+macro_rules! delete_where {
+    ($conn:expr, $table:ident, $column:ident, $ws:expr, $value:expr) => {{
+        let of = || {
+            $table::table
+                .filter($table::workspace_id.eq($ws))
+                .filter($table::$column.eq($value))
+        };
+        let ids: Vec<String> = of()
+            .order(($table::created_at.asc(), $table::id.asc()))
+            .select($table::id)
+            .load($conn)
+            .map_err(error::db)?;
+        if !ids.is_empty() {
+            diesel::delete(search_documents::table.filter(search_documents::record_id.eq_any(of().select($table::id))))
+                .execute($conn)
+                .map_err(error::db)?;
+            diesel::delete(of()).execute($conn).map_err(error::db)?;
+        }
+        ids
+    }};
+}
+
+/// Clears `deal_id` on the rows of `$table` of the deal, moving `updated_at`; their ids, oldest
+/// first.
+macro_rules! clear_deal {
+    ($conn:expr, $table:ident, $ws:expr, $deal:expr, $at:expr) => {{
+        let of = || {
+            $table::table
+                .filter($table::workspace_id.eq($ws))
+                .filter($table::deal_id.eq($deal))
+        };
+        let ids: Vec<String> = of()
+            .order(($table::created_at.asc(), $table::id.asc()))
+            .select($table::id)
+            .load($conn)
+            .map_err(error::db)?;
+        if !ids.is_empty() {
+            diesel::update(of())
+                .set(($table::deal_id.eq(None::<String>), $table::updated_at.eq($at)))
+                .execute($conn)
+                .map_err(error::db)?;
+        }
+        ids
+    }};
+}
+
+impl EngagementRepo for DieselTx<'_> {
+    fn delete_of_contact(&mut self, ws: WorkspaceId, contact: ContactId) -> Result<Engagements> {
+        let (ws, contact) = (ws.to_string(), contact.to_string());
+        Ok(Engagements {
+            interactions: delete_where!(self.conn, interactions, contact_id, &ws, &contact),
+            commitments: delete_where!(self.conn, commitments, contact_id, &ws, &contact),
+            followups: delete_where!(self.conn, followups, contact_id, &ws, &contact),
+        })
+    }
+
+    fn clear_deal(&mut self, ws: WorkspaceId, deal: DealId, at: Timestamp) -> Result<Engagements> {
+        let (ws, deal, at) = (ws.to_string(), deal.to_string(), naive(&at));
+        Ok(Engagements {
+            interactions: clear_deal!(self.conn, interactions, &ws, &deal, at),
+            commitments: clear_deal!(self.conn, commitments, &ws, &deal, at),
+            followups: clear_deal!(self.conn, followups, &ws, &deal, at),
+        })
+    }
+}
