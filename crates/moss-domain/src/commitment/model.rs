@@ -70,8 +70,8 @@ pub struct CommitmentFilter {
     pub contact_id: Option<ContactId>,
     /// Only the commitments of this deal.
     pub deal_id: Option<DealId>,
-    /// Only open, or only completed, ones.
-    pub status: Option<CommitmentStatus>,
+    /// Only those of one of these statuses (empty: any).
+    pub statuses: Vec<CommitmentStatus>,
     /// `true`: only open ones due before `today`; `false`: every other one.
     pub overdue: Option<bool>,
     /// Today, in the list's time zone (`tz`).
@@ -93,14 +93,16 @@ impl CommitmentFilter {
         let mut e = Errors::new();
         let contact_id = raw("contact_id").and_then(|r| e.check(contact_reference("contact_id", r)));
         let deal_id = raw("deal_id").and_then(|r| e.check(deal_reference("deal_id", r)));
-        let status = raw("status").and_then(|r| e.check(CommitmentStatus::parse("status", r)));
+        let statuses = raw("status")
+            .and_then(|r| e.check(CommitmentStatus::parse_list("status", r)))
+            .unwrap_or_default();
         let overdue = raw("overdue").and_then(|r| e.check(query_bool("overdue", r)));
         let today = e.check(today(raw("tz")));
         e.finish()?;
         Ok(Self {
             contact_id,
             deal_id,
-            status,
+            statuses,
             today: overdue.and(today),
             overdue,
         })
@@ -286,7 +288,7 @@ mod tests {
     #[test]
     fn the_filters_name_a_bad_status_overdue_or_tz() {
         let err = CommitmentFilter::parse(|n| match n {
-            "status" => Some("done"),
+            "status" => Some("open,done"),
             "overdue" => Some("yes"),
             "tz" => Some("Mars/Base"),
             _ => None,

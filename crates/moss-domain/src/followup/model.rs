@@ -111,8 +111,9 @@ pub struct FollowUpFilter {
     pub completed: Option<bool>,
     /// Only those of one of these priorities (empty: any).
     pub priorities: Vec<Priority>,
-    /// Only open ones due today, before or after it, with today in the list's time zone.
-    pub due: Option<(Due, NaiveDate)>,
+    /// Only open ones due today, before or after it (any of these), with today in the list's
+    /// time zone.
+    pub due: Option<(Vec<Due>, NaiveDate)>,
 }
 
 impl FollowUpFilter {
@@ -125,7 +126,7 @@ impl FollowUpFilter {
         let priorities = raw("priority")
             .and_then(|r| e.check(Priority::parse_list("priority", r)))
             .unwrap_or_default();
-        let due = raw("due").and_then(|r| e.check(Due::parse("due", r)));
+        let due = raw("due").and_then(|r| e.check(Due::parse_list("due", r)));
         let today = e.check(today(raw("tz")));
         e.finish()?;
         Ok(Self {
@@ -306,6 +307,6 @@ mod tests {
         })
         .unwrap();
         assert_eq!(f.priorities, [Priority::High, Priority::Low]);
-        assert!(matches!(f.due, Some((Due::Today, _))));
+        assert!(matches!(f.due, Some((ref d, _)) if d == &[Due::Today]));
     }
 }

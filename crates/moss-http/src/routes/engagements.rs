@@ -49,8 +49,8 @@ impl Resource for Commitment {
         DEAL,
         Filter {
             name: "status",
-            kind: FilterKind::OneOf(CommitmentStatus::NAMES),
-            doc: "Only open, or only completed, commitments.",
+            kind: FilterKind::AnyOf(CommitmentStatus::NAMES),
+            doc: "Only commitments of this status, or of any of a comma list.",
         },
         Filter {
             name: "overdue",
@@ -100,8 +100,8 @@ impl Resource for FollowUp {
         },
         Filter {
             name: "due",
-            kind: FilterKind::OneOf(Due::NAMES),
-            doc: "Only open follow-ups due today, before today (`overdue`) or after today (`upcoming`).",
+            kind: FilterKind::AnyOf(Due::NAMES),
+            doc: "Only open follow-ups due today, before today (`overdue`) or after today (`upcoming`), or any of a comma list.",
         },
         TZ,
     ];

@@ -71,8 +71,8 @@ fn own_filter<'a>(mut q: Boxed<'a>, f: &'a CommitmentFilter) -> Boxed<'a> {
     if let Some(deal) = f.deal_id {
         q = q.filter(deal_id.eq(deal.to_string()));
     }
-    if let Some(s) = f.status {
-        q = q.filter(status.eq(s.as_str()));
+    if !f.statuses.is_empty() {
+        q = q.filter(status.eq_any(f.statuses.iter().map(|s| s.as_str())));
     }
     let open = CommitmentStatus::Open.as_str();
     match (f.overdue, f.today) {

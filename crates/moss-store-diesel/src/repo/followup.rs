@@ -83,12 +83,20 @@ fn own_filter<'a>(mut q: Boxed<'a>, f: &'a FollowUpFilter) -> Boxed<'a> {
     if !f.priorities.is_empty() {
         q = q.filter(priority.eq_any(f.priorities.iter().map(|p| p.rank())));
     }
-    if let Some((due, today)) = f.due {
+    if let Some((due, today)) = &f.due {
+        let today = *today;
         q = q.filter(completed.eq(false));
-        q = match due {
-            Due::Today => q.filter(due_date.eq(today)),
-            Due::Overdue => q.filter(due_date.lt(today)),
-            Due::Upcoming => q.filter(due_date.gt(today)),
+        // Any of the three windows around today: each set of them is one comparison.
+        let has = |d: Due| due.contains(&d);
+        q = match (has(Due::Overdue), has(Due::Today), has(Due::Upcoming)) {
+            (true, true, true) => q,
+            (true, true, false) => q.filter(due_date.le(today)),
+            (false, true, true) => q.filter(due_date.ge(today)),
+            (true, false, true) => q.filter(due_date.ne(today)),
+            (true, false, false) => q.filter(due_date.lt(today)),
+            (false, true, false) => q.filter(due_date.eq(today)),
+            (false, false, true) => q.filter(due_date.gt(today)),
+            (false, false, false) => q,
         };
     }
     q

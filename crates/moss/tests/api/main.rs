@@ -3,10 +3,12 @@
 
 mod audit;
 mod auth;
+mod commitments;
 mod companies;
 mod contacts;
 mod deal_stages;
 mod deals;
+mod followups;
 mod front_door;
 mod idempotency;
 mod interactions;
