@@ -8,6 +8,7 @@
 //! - Adapters translate their own failures (SQL, pool, I/O) into `Internal` or `Unavailable`.
 //! - Nothing here knows about HTTP, SQL or JSON; adapters map these errors to their own codes.
 
+pub mod activity;
 pub mod actor;
 pub mod audit;
 pub mod commitment;

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use crate::activity::ActivityRepo;
 use crate::actor::Actor;
 use crate::audit::{AuditEntry, AuditEvent, AuditRepo};
 use crate::commitment::Commitment;
@@ -55,6 +56,8 @@ pub trait Tx {
     fn followups(&mut self) -> &mut dyn RecordRepo<FollowUp>;
     /// Engagement records in bulk: the cascades of a contact's or a deal's delete.
     fn engagements(&mut self) -> &mut dyn EngagementRepo;
+    /// Activity timelines.
+    fn activity(&mut self) -> &mut dyn ActivityRepo;
     /// Tags.
     fn tags(&mut self) -> &mut dyn TagRepo;
     /// The audit log (append only).

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::TimeDelta;
 
+use crate::activity::{ActivityRepo, MockActivityRepo};
 use crate::actor::{Actor, ActorKind, Role, Scope};
 use crate::audit::{AuditRepo, MockAuditRepo};
 use crate::commitment::Commitment;
@@ -57,6 +58,8 @@ pub struct FakeTx {
     pub followups: MockRecordRepo<FollowUp>,
     /// Engagement records in bulk.
     pub engagements: MockEngagementRepo,
+    /// Timelines.
+    pub activity: MockActivityRepo,
     /// Tags.
     pub tags: MockTagRepo,
     /// The audit log.
@@ -104,6 +107,9 @@ impl Tx for FakeTx {
     }
     fn engagements(&mut self) -> &mut dyn EngagementRepo {
         &mut self.engagements
+    }
+    fn activity(&mut self) -> &mut dyn ActivityRepo {
+        &mut self.activity
     }
     fn tags(&mut self) -> &mut dyn TagRepo {
         &mut self.tags

@@ -527,6 +527,8 @@ fn components() -> Components {
     b = add::<wire::engagement::FollowUp>(b);
     b = add::<wire::engagement::FollowUpCreate>(b);
     b = add::<wire::engagement::FollowUpUpdate>(b);
+    b = add::<wire::activity::ActivityType>(b);
+    b = add::<wire::activity::ActivityItem>(b);
     let mut ones: Vec<&str> = Vec::new();
     let mut lists: Vec<&str> = Vec::new();
     let mut manys: Vec<&str> = Vec::new();

@@ -4,6 +4,7 @@ use std::sync::Mutex;
 
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use moss_domain::activity::ActivityRepo;
 use moss_domain::audit::AuditRepo;
 use moss_domain::commitment::Commitment;
 use moss_domain::company::Company;
@@ -151,6 +152,9 @@ impl Tx for DieselTx<'_> {
         self
     }
     fn engagements(&mut self) -> &mut dyn EngagementRepo {
+        self
+    }
+    fn activity(&mut self) -> &mut dyn ActivityRepo {
         self
     }
     fn tags(&mut self) -> &mut dyn TagRepo {

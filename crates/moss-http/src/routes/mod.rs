@@ -1,6 +1,7 @@
 //! The route table: every `/api/v1` endpoint with its method, path and permission. The server
 //! is built from this table, and tests enumerate it, so a new route cannot escape them.
 
+pub mod activity;
 mod audit;
 mod companies;
 mod contacts;
@@ -18,6 +19,7 @@ mod workspaces;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, Route, web};
 use moss_domain::Permission;
+use moss_domain::activity::ActivitySort;
 use moss_domain::audit::AuditSort;
 use moss_domain::company::Company;
 use moss_domain::contact::{Contact, ContactSort};
@@ -306,6 +308,31 @@ pub fn endpoints() -> Vec<Endpoint> {
     deal_routes.extend(records::crud::<Deal>());
     deal_routes.extend(records::crud::<Interaction>());
     deal_routes.extend(engagements::routes());
+    for (path, tag, operation, summary, route) in [
+        (
+            "/contacts/{id}/activity",
+            "Contacts",
+            "listContactActivity",
+            "The contact's timeline, newest first: its interactions, follow-ups and commitments, and the stage moves of the deals linked to it.",
+            (|| web::get().to(activity::contact)) as fn() -> Route,
+        ),
+        (
+            "/deals/{id}/activity",
+            "Deals",
+            "listDealActivity",
+            "The deal's timeline, newest first: its interactions, stage moves, follow-ups, commitments and contact links.",
+            || web::get().to(activity::deal),
+        ),
+    ] {
+        deal_routes.push(ep(
+            Method::GET,
+            path,
+            Read,
+            route,
+            Doc::new(operation, tag, summary, List("ActivityItem"))
+                .list_of(ListDoc::of::<ActivitySort>(activity::FILTERS)),
+        ));
+    }
     deal_routes.extend([
         ep(
             Method::PATCH,

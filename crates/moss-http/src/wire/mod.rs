@@ -6,6 +6,7 @@
 
 use std::ops::RangeInclusive;
 
+pub mod activity;
 pub mod deal;
 pub mod engagement;
 pub mod interaction;
@@ -1033,7 +1034,8 @@ pub fn example(name: &str) -> Option<Value> {
         _ => {
             return deal::example(name)
                 .or_else(|| interaction::example(name))
-                .or_else(|| engagement::example(name));
+                .or_else(|| engagement::example(name))
+                .or_else(|| activity::example(name));
         }
     })
 }

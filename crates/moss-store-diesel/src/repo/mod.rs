@@ -1,5 +1,6 @@
 //! One module per port; each implements its trait on [`crate::store::DieselTx`].
 
+mod activity;
 mod audit;
 pub(crate) mod commitment;
 pub(crate) mod company;

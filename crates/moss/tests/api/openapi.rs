@@ -89,7 +89,7 @@ fn creates_link_to_the_operations_on_the_new_record() {
     let set = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
     assert_eq!(
         links("/api/v1/contacts"),
-        set(&["getContact", "updateContact", "deleteContact"])
+        set(&["getContact", "updateContact", "deleteContact", "listContactActivity"])
     );
     assert_eq!(
         links("/api/v1/companies"),
