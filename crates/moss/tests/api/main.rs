@@ -1,6 +1,7 @@
 //! HTTP integration tests: the real app over real HTTP, on SQLite and on Postgres.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod activity;
 mod audit;
 mod auth;
 mod commitments;
