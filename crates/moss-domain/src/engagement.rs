@@ -44,6 +44,17 @@ pub trait EngagementRepo {
     /// Deletes the interactions, commitments and follow-ups of a contact (it is being
     /// deleted), with their search text; returns their ids.
     fn delete_of_contact(&mut self, workspace_id: WorkspaceId, contact: ContactId) -> Result<Engagements>;
+    /// The ids of a contact's engagement records.
+    fn of_contact(&mut self, workspace_id: WorkspaceId, contact: ContactId) -> Result<Engagements>;
+    /// Re-points the engagement records of `from` to `into` (a merge), moving their
+    /// `updated_at` to `at`; returns their ids.
+    fn move_contact(
+        &mut self,
+        workspace_id: WorkspaceId,
+        from: ContactId,
+        into: ContactId,
+        at: Timestamp,
+    ) -> Result<Engagements>;
     /// Clears `deal_id` on the engagement records of a deal (it is being deleted), moving their
     /// `updated_at` to `at`; returns their ids.
     fn clear_deal(&mut self, workspace_id: WorkspaceId, deal: DealId, at: Timestamp) -> Result<Engagements>;

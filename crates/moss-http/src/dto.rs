@@ -6,6 +6,7 @@ use moss_domain::audit::AuditEntry;
 use moss_domain::commitment::Commitment;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
+use moss_domain::contact::merge::Merged;
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealContact;
 use moss_domain::followup::FollowUp;
@@ -234,5 +235,20 @@ pub fn followup(f: &FollowUp) -> Value {
         completed_at: opt_time(f.completed_at.as_ref()),
         created_at: time(&f.common.created_at),
         updated_at: time(&f.common.updated_at),
+    })
+}
+
+/// What a merge did (or would do).
+pub fn merged(m: &Merged) -> Value {
+    to_value(&wire::MergeResult {
+        contact: contact_record(&m.contact),
+        moved: wire::MergeMoved {
+            interactions: m.moved.interactions,
+            commitments: m.moved.commitments,
+            followups: m.moved.followups,
+            deal_links: m.moved.deal_links,
+        },
+        filled: m.filled.clone(),
+        dry_run: m.dry_run,
     })
 }

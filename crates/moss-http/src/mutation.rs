@@ -22,17 +22,32 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The response header marking a replay.
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
-/// A mutating request by a caller holding permission `P`, with its body read.
+/// The query parameters a mutating route takes (most take none: [`NoQuery`]).
+pub trait QueryNames {
+    /// Their names; each keeps NUL (their parsers refuse it).
+    const NAMES: &'static [&'static str];
+}
+
+/// No query parameter: any is a 400.
 #[derive(Debug)]
-pub struct Mutation<P> {
+pub struct NoQuery;
+
+impl QueryNames for NoQuery {
+    const NAMES: &'static [&'static str] = &[];
+}
+
+/// A mutating request by a caller holding permission `P`, with its body read; `Q` names the
+/// query parameters it may carry.
+#[derive(Debug)]
+pub struct Mutation<P, Q = NoQuery> {
     caller: Admitted,
-    _access: PhantomData<P>,
+    _access: PhantomData<(P, Q)>,
     req: HttpRequest,
     body: web::Bytes,
     claim: Option<Claim>,
 }
 
-impl<P: Access + 'static> FromRequest for Mutation<P> {
+impl<P: Access + 'static, Q: QueryNames + 'static> FromRequest for Mutation<P, Q> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -44,7 +59,7 @@ impl<P: Access + 'static> FromRequest for Mutation<P> {
             // Check order: authentication and permission, then input (body, query, header).
             let caller = caller.await?.admit().await?;
             let body = input::read_body(&req, payload, caller.state().body_timeout).await?;
-            Query::none(&req)?;
+            Query::parse_strict(&req, Q::NAMES, Q::NAMES)?.finish(Some(()))?;
             let mut sent = req.headers().get_all(IDEMPOTENCY_KEY);
             let claim = match (sent.next(), sent.next()) {
                 (None, _) => None,
@@ -80,7 +95,14 @@ impl<P: Access + 'static> FromRequest for Mutation<P> {
     }
 }
 
-impl<P> Mutation<P> {
+impl<P, Q: QueryNames> Mutation<P, Q> {
+    /// The query parameters (only the names of `Q`, checked when the request was read).
+    pub fn query(&self) -> Result<Query, ApiError> {
+        Query::parse_strict(&self.req, Q::NAMES, Q::NAMES)
+    }
+}
+
+impl<P, Q> Mutation<P, Q> {
     /// Whether the request came without a body (a route whose body is optional).
     pub fn body_is_empty(&self) -> bool {
         self.body.is_empty()

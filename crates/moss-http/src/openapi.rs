@@ -500,6 +500,9 @@ fn components() -> Components {
     b = add::<wire::ErrorEnvelope>(b);
     b = add::<wire::ContactCreate>(b);
     b = add::<wire::ContactUpdate>(b);
+    b = add::<wire::ContactMerge>(b);
+    b = add::<wire::MergeMoved>(b);
+    b = add::<wire::MergeResult>(b);
     b = add::<wire::CompanyCreate>(b);
     b = add::<wire::CompanyUpdate>(b);
     b = add::<wire::KeyCreate>(b);
@@ -757,6 +760,11 @@ mod tests {
                 "FollowUpUpdate",
                 properties::<wire::engagement::FollowUpUpdate>(),
                 read_by(|b| drop(records::read_update::<FollowUp>(b))),
+            ),
+            (
+                "ContactMerge",
+                properties::<wire::ContactMerge>(),
+                read_by(|b| drop(crate::routes::contacts::read_merge(b))),
             ),
             (
                 "StageMove",

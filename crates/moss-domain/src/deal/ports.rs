@@ -125,6 +125,11 @@ pub trait DealRepo {
         deal: DealId,
         page: &PageRequest<LinkSort>,
     ) -> Result<Page<DealContact>>;
+    /// The deals a contact is linked to, sorted.
+    fn deals_of_contact(&mut self, workspace_id: WorkspaceId, contact: ContactId) -> Result<Vec<String>>;
+    /// Moves every link of `from` to `into` (a merge): a deal linked to both keeps `into`'s
+    /// link, taking `from`'s role where its own is null; returns how many links `from` had.
+    fn move_contact_links(&mut self, workspace_id: WorkspaceId, from: ContactId, into: ContactId) -> Result<u64>;
     /// Removes every link of a contact (it is being deleted); the deals it was linked to.
     fn remove_contact_links(&mut self, workspace_id: WorkspaceId, contact: ContactId) -> Result<Vec<String>>;
     /// Removes a deal's links and stage history (it is being deleted).

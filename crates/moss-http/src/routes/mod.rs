@@ -4,7 +4,7 @@
 pub mod activity;
 mod audit;
 mod companies;
-mod contacts;
+pub mod contacts;
 pub mod deals;
 pub mod engagements;
 mod health;
@@ -287,7 +287,26 @@ pub fn endpoints() -> Vec<Endpoint> {
         .iter()
         .position(|e| e.path == "/companies/{id}/contacts")
         .unwrap_or(table.len());
-    let records: Vec<Endpoint> = [records::crud::<Contact>(), records::crud::<Company>()].concat();
+    // The literal `/contacts/merge` before `/contacts/{id}` (contract.md, Routing).
+    let merge = ep(
+        Method::POST,
+        "/contacts/merge",
+        Write,
+        || web::post().to(contacts::merge),
+        Doc::new(
+            "mergeContacts",
+            "Contacts",
+            "Folds the source contact into the target (its records move, empty fields fill, the source is deleted); `dry_run=true` only answers what would happen.",
+            One("MergeResult"),
+        )
+        .body("ContactMerge")
+        .list_of(ListDoc {
+            sorts: Vec::new(),
+            default_sort: "",
+            filters: contacts::MERGE_FILTERS.to_vec(),
+        }),
+    );
+    let records: Vec<Endpoint> = [vec![merge], records::crud::<Contact>(), records::crud::<Company>()].concat();
     table.splice(at..at, records);
     // Deals: the literal `/deals/bulk-stage` before `/deals/{id}`, which it would otherwise match
     // (contract.md, Routing; `routes.rs` checks that no path shadows another).

@@ -304,6 +304,57 @@ pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
+/// The body of `POST /contacts/merge`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactMerge {
+    /// The duplicate, deleted by the merge: a contact of the workspace (`cnt_...` or its UUID).
+    #[schema(schema_with = contact_ref_schema)]
+    pub source_id: String,
+    /// The contact that stays and takes the source's records: another contact of the workspace.
+    #[schema(schema_with = contact_ref_schema)]
+    pub target_id: String,
+}
+
+/// How many of the source's records moved to the target.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeMoved {
+    /// Interactions re-pointed.
+    pub interactions: u64,
+    /// Commitments re-pointed.
+    pub commitments: u64,
+    /// Follow-ups re-pointed.
+    pub followups: u64,
+    /// The source's deal links, re-pointed or folded into the target's own link to the deal.
+    pub deal_links: u64,
+}
+
+/// What a merge did, or (`dry_run`) would do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeResult {
+    /// The target after the merge.
+    pub contact: Contact,
+    /// What moved.
+    pub moved: MergeMoved,
+    /// The target's fields that took the source's value, in the contact's field order, then
+    /// `tags`, then `custom_fields.<name>`.
+    pub filled: Vec<String>,
+    /// Whether this was a dry run (nothing changed).
+    pub dry_run: bool,
+}
+
+fn contact_ref_schema() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(reference_pattern("cnt")))
+        .description(Some(
+            "A contact of the workspace: `cnt_...` or its UUID. A well-formed id of no contact of the \
+             workspace answers 400.",
+        ))
+        .build()
+        .into()
+}
+
 /// The body of `POST /contacts`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -1025,6 +1076,17 @@ pub fn example(name: &str) -> Option<Value> {
             "industry": "Aerospace",
             "website": "https://www.acme.com/about",
             "tags": ["enterprise", "partner"],
+        }),
+        "ContactMerge" => json!({
+            "source_id": "cnt_01kgy2r7t0e3m9w2c5x8b6n4j2",
+            "target_id": "cnt_01kgy2r7t0e3m9w2c5x8b6n4hq",
+        }),
+        "MergeMoved" => json!({"interactions": 4, "commitments": 1, "followups": 2, "deal_links": 1}),
+        "MergeResult" => json!({
+            "contact": example_contact(),
+            "moved": {"interactions": 4, "commitments": 1, "followups": 2, "deal_links": 1},
+            "filled": ["phone", "tags"],
+            "dry_run": false,
         }),
         "KeyCreate" => json!({
             "name": "CI pipeline",

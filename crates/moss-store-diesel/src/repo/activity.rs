@@ -124,6 +124,16 @@ fn union(pg: bool, subject: Subject, types: &[ActivityType]) -> Option<String> {
             id = completion_id("m", "commitment"),
         ));
     }
+    if want(ActivityType::Contact) && !deal {
+        // Merges into the contact.
+        branches.push(format!(
+            "SELECT a.id AS id, 'merged' AS kind, a.created_at AS ts, {source} AS ref_id, {name} AS a, \
+             {NONE} AS b, {NONE} AS c FROM audit_log a \
+             WHERE a.workspace_id = $1 AND a.target_id = $2 AND a.event_type = 'contact.merged'",
+            source = meta(pg, "source_id"),
+            name = meta(pg, "source_name"),
+        ));
+    }
     if want(ActivityType::Contact) && deal {
         // Links and unlinks of contacts that still exist; the name is the contact's now.
         branches.push(format!(
@@ -207,6 +217,11 @@ fn item(r: ItemRow) -> Result<ActivityItem> {
                 ("description", text(r.a)),
                 ("due_date", text(r.b)),
             ]),
+        ),
+        "merged" => (
+            ActivityType::Contact,
+            format!("merged {}", r.a.as_deref().unwrap_or("")),
+            details([("source_id", ref_id)]),
         ),
         "linked" | "unlinked" => {
             let name = match (r.a, r.b) {

@@ -333,6 +333,59 @@ impl DealRepo for DieselTx<'_> {
         })
     }
 
+    fn deals_of_contact(&mut self, ws: WorkspaceId, contact: ContactId) -> Result<Vec<String>> {
+        let mut deals: Vec<String> = deal_contacts::table
+            .filter(deal_contacts::workspace_id.eq(ws.to_string()))
+            .filter(deal_contacts::contact_id.eq(contact.to_string()))
+            .select(deal_contacts::deal_id)
+            .load(self.conn)
+            .map_err(error::db)?;
+        deals.sort();
+        Ok(deals)
+    }
+
+    fn move_contact_links(&mut self, ws: WorkspaceId, from: ContactId, into: ContactId) -> Result<u64> {
+        let (ws, from, into) = (ws.to_string(), from.to_string(), into.to_string());
+        let links_of = |conn: &mut MossConnection, contact: &str| -> Result<Vec<(String, Option<String>)>> {
+            deal_contacts::table
+                .filter(deal_contacts::workspace_id.eq(&ws))
+                .filter(deal_contacts::contact_id.eq(contact))
+                .select((deal_contacts::deal_id, deal_contacts::role))
+                .load(conn)
+                .map_err(error::db)
+        };
+        let theirs = links_of(self.conn, &from)?;
+        let ours = links_of(self.conn, &into)?;
+        let link = |deal: &str, contact: &str| {
+            deal_contacts::table
+                .filter(deal_contacts::deal_id.eq(deal.to_owned()))
+                .filter(deal_contacts::contact_id.eq(contact.to_owned()))
+        };
+        for (deal, role) in &theirs {
+            match ours.iter().find(|(d, _)| d == deal) {
+                // Linked to both: the target's link stays, with the source's role if it had none.
+                Some((_, own)) => {
+                    if own.is_none() && role.is_some() {
+                        diesel::update(link(deal, &into))
+                            .set(deal_contacts::role.eq(role))
+                            .execute(self.conn)
+                            .map_err(error::db)?;
+                    }
+                    diesel::delete(link(deal, &from))
+                        .execute(self.conn)
+                        .map_err(error::db)?;
+                }
+                None => {
+                    diesel::update(link(deal, &from))
+                        .set(deal_contacts::contact_id.eq(&into))
+                        .execute(self.conn)
+                        .map_err(error::db)?;
+                }
+            }
+        }
+        Ok(count(i64::try_from(theirs.len()).unwrap_or(i64::MAX)))
+    }
+
     fn remove_contact_links(&mut self, ws: WorkspaceId, contact: ContactId) -> Result<Vec<String>> {
         let (ws, contact) = (ws.to_string(), contact.to_string());
         let mut deals: Vec<String> = deal_contacts::table

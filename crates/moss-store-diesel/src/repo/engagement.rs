@@ -36,6 +36,38 @@ macro_rules! delete_where {
     }};
 }
 
+/// The ids of the rows of `$table` whose `$column` is `$value` in the workspace, oldest first.
+macro_rules! ids_where {
+    ($conn:expr, $table:ident, $column:ident, $ws:expr, $value:expr) => {
+        $table::table
+            .filter($table::workspace_id.eq($ws))
+            .filter($table::$column.eq($value))
+            .order(($table::created_at.asc(), $table::id.asc()))
+            .select($table::id)
+            .load::<String>($conn)
+            .map_err(error::db)?
+    };
+}
+
+/// Re-points the rows of `$table` of contact `$from` to `$into`, moving `updated_at`; their
+/// ids, oldest first.
+macro_rules! move_contact {
+    ($conn:expr, $table:ident, $ws:expr, $from:expr, $into:expr, $at:expr) => {{
+        let ids = ids_where!($conn, $table, contact_id, $ws, $from);
+        if !ids.is_empty() {
+            diesel::update(
+                $table::table
+                    .filter($table::workspace_id.eq($ws))
+                    .filter($table::contact_id.eq($from)),
+            )
+            .set(($table::contact_id.eq($into), $table::updated_at.eq($at)))
+            .execute($conn)
+            .map_err(error::db)?;
+        }
+        ids
+    }};
+}
+
 /// Clears `deal_id` on the rows of `$table` of the deal, moving `updated_at`; their ids, oldest
 /// first.
 macro_rules! clear_deal {
@@ -67,6 +99,30 @@ impl EngagementRepo for DieselTx<'_> {
             interactions: delete_where!(self.conn, interactions, contact_id, &ws, &contact),
             commitments: delete_where!(self.conn, commitments, contact_id, &ws, &contact),
             followups: delete_where!(self.conn, followups, contact_id, &ws, &contact),
+        })
+    }
+
+    fn of_contact(&mut self, ws: WorkspaceId, contact: ContactId) -> Result<Engagements> {
+        let (ws, contact) = (ws.to_string(), contact.to_string());
+        Ok(Engagements {
+            interactions: ids_where!(self.conn, interactions, contact_id, &ws, &contact),
+            commitments: ids_where!(self.conn, commitments, contact_id, &ws, &contact),
+            followups: ids_where!(self.conn, followups, contact_id, &ws, &contact),
+        })
+    }
+
+    fn move_contact(
+        &mut self,
+        ws: WorkspaceId,
+        from: ContactId,
+        into: ContactId,
+        at: Timestamp,
+    ) -> Result<Engagements> {
+        let (ws, from, into, at) = (ws.to_string(), from.to_string(), into.to_string(), naive(&at));
+        Ok(Engagements {
+            interactions: move_contact!(self.conn, interactions, &ws, &from, &into, at),
+            commitments: move_contact!(self.conn, commitments, &ws, &from, &into, at),
+            followups: move_contact!(self.conn, followups, &ws, &from, &into, at),
         })
     }
 

@@ -16,6 +16,7 @@ mod interactions;
 mod keys;
 mod limits;
 mod lists;
+mod merge;
 mod openapi;
 mod pipeline;
 mod routes;

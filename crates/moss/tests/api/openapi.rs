@@ -446,8 +446,13 @@ fn every_request_example_is_accepted(#[values(SQLITE, POSTGRES)] backend: Backen
         .unwrap()
         .to_owned();
     let deal = app.deal(json!({"name": "Moved"}))["id"].as_str().unwrap().to_owned();
+    let duplicate = app.contact(json!({"first_name": "Duplicate"}))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let ids = [
         ("cnt_01kgy2r7t0e3m9w2c5x8b6n4hq", contact),
+        ("cnt_01kgy2r7t0e3m9w2c5x8b6n4j2", duplicate),
         ("deal_01kgy2r7t0e3m9w2c5x8b6n4hy", deal),
     ];
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -482,5 +487,5 @@ fn every_request_example_is_accepted(#[values(SQLITE, POSTGRES)] backend: Backen
             sent += 1;
         }
     }
-    assert_eq!(sent, 15, "every body of the route table was tried");
+    assert_eq!(sent, 16, "every body of the route table was tried");
 }

@@ -237,6 +237,14 @@ fn sample(app: &TestApp, method: &str, path: &str) -> (String, Option<serde_json
             };
             (format!("/api/v1{}", path.replace("{id}", &id)), body)
         }
+        ("POST", "/contacts/merge") => {
+            let source = id_of(app.contact(json!({"first_name": "Dup", "phone": "+1 555 0100"})));
+            let target = id_of(app.contact(json!({"first_name": "S"})));
+            (
+                "/api/v1/contacts/merge".into(),
+                Some(json!({"source_id": source, "target_id": target})),
+            )
+        }
         ("POST", "/keys") => ("/api/v1/keys".into(), Some(json!({"name": "sample"}))),
         ("DELETE", "/keys/{id}") => {
             let r = app.post("/api/v1/keys", json!({"name": "doomed"})).send();
