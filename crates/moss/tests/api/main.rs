@@ -17,6 +17,7 @@ mod keys;
 mod limits;
 mod lists;
 mod merge;
+mod merge_race;
 mod openapi;
 mod pipeline;
 mod routes;
