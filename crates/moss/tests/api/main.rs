@@ -9,6 +9,7 @@ mod companies;
 mod contacts;
 mod deal_stages;
 mod deals;
+mod engagement_support;
 mod followups;
 mod front_door;
 mod idempotency;
