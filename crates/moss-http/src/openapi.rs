@@ -294,25 +294,28 @@ fn filter_param(f: &Filter) -> Parameter {
     } else {
         f.doc.to_owned()
     };
-    let schema = match f.kind {
-        FilterKind::Words | FilterKind::Tag | FilterKind::Text => text(),
-        FilterKind::Reference { prefix } => text().pattern(Some(crate::wire::reference_pattern(prefix))),
+    let schema: RefOr<Schema> = match f.kind {
+        FilterKind::Words | FilterKind::Tag | FilterKind::Text => text().into(),
+        FilterKind::Reference { prefix } => text().pattern(Some(crate::wire::reference_pattern(prefix))).into(),
         FilterKind::Timestamp => text()
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .pattern(Some(crate::wire::timestamp_pattern())),
+            .pattern(Some(crate::wire::timestamp_pattern()))
+            .into(),
         FilterKind::Date => text()
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
-            .pattern(Some(crate::wire::deal::DATE_PATTERN)),
+            .pattern(Some(crate::wire::deal::DATE_PATTERN))
+            .into(),
         FilterKind::Cents => ObjectBuilder::new()
             .schema_type(Type::Integer)
             .minimum(Some(0))
-            .maximum(Some(moss_domain::deal::model::MAX_VALUE)),
-        FilterKind::OneOf(values) => text().enum_values(Some(values.iter().copied())),
+            .maximum(Some(moss_domain::deal::model::MAX_VALUE))
+            .into(),
+        FilterKind::OneOf(values) => text().enum_values(Some(values.iter().copied())).into(),
         FilterKind::AnyOf(values) => {
             let one = format!("({})", values.join("|"));
-            text().pattern(Some(format!("^{one}(,{one})*$")))
+            text().pattern(Some(format!("^{one}(,{one})*$"))).into()
         }
-        FilterKind::Zone => text().enum_values(Some(moss_domain::engagement::zone_names())),
+        FilterKind::Zone => crate::wire::schema_ref("TimeZone"),
     };
     query(f.name, &doc, schema)
 }
@@ -530,6 +533,14 @@ fn components() -> Components {
     b = add::<wire::engagement::FollowUp>(b);
     b = add::<wire::engagement::FollowUpCreate>(b);
     b = add::<wire::engagement::FollowUpUpdate>(b);
+    b = b.schema(
+        "TimeZone",
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(moss_domain::engagement::zone_names()))
+            .description(Some("An IANA time-zone name, exactly as spelled (the database of the `chrono-tz` crate)."))
+            .build(),
+    );
     b = add::<wire::activity::ActivityType>(b);
     b = add::<wire::activity::ActivityItem>(b);
     let mut ones: Vec<&str> = Vec::new();

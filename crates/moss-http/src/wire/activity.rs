@@ -46,6 +46,7 @@ pub struct ActivityItem {
 pub fn example(name: &str) -> Option<Value> {
     Some(match name {
         "ActivityType" => json!("interaction"),
+        "TimeZone" => json!("Europe/Paris"),
         "ActivityItem" => json!({
             "id": "int_01kgy2r7t0e3m9w2c5x8b6n4hz",
             "type": "interaction",
