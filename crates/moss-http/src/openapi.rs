@@ -538,7 +538,9 @@ fn components() -> Components {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .enum_values(Some(moss_domain::engagement::zone_names()))
-            .description(Some("An IANA time-zone name, exactly as spelled (the database of the `chrono-tz` crate)."))
+            .description(Some(
+                "An IANA time-zone name, exactly as spelled (the database of the `chrono-tz` crate).",
+            ))
             .build(),
     );
     b = add::<wire::activity::ActivityType>(b);

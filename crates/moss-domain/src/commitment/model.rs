@@ -9,7 +9,7 @@ use crate::engagement::{Completable, check_references, today};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CommitmentId, ContactId, DealId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
+use crate::record::{Common, Diff, Fields, Record, SearchText};
 use crate::store::Tx;
 use crate::time::Timestamp;
 use crate::value::Patch;
@@ -132,15 +132,7 @@ impl Record for Commitment {
     const NAME: &'static str = "Commitment";
     const EXTRAS: bool = false;
 
-    fn id(&self) -> CommitmentId {
-        self.id
-    }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
+    crate::record_accessors!(Commitment, commitments);
 
     fn read(f: &mut Fields<'_>) -> CommitmentChanges {
         CommitmentChanges {
@@ -201,14 +193,6 @@ impl Record for Commitment {
 
     fn search(&self) -> SearchText {
         SearchText::default()
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        Snapshot::Commitment(self.clone())
-    }
-
-    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
-        tx.commitments()
     }
 }
 

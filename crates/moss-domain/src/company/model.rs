@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::{DomainError, FieldError};
 use crate::id::{CompanyId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
+use crate::record::{Common, Diff, Fields, Record, SearchText, UniqueKey, id_list};
 use crate::store::Tx;
 use crate::text::{HttpUrl, MAX_HOST, MAX_NAME, MAX_NOTES, MAX_PHONE, fold, is_host_name};
 use crate::time::Timestamp;
@@ -104,15 +104,7 @@ impl Record for Company {
     const KIND: &'static str = "company";
     const NAME: &'static str = "Company";
 
-    fn id(&self) -> CompanyId {
-        self.id
-    }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
+    crate::record_accessors!(Company, companies);
 
     fn blank(id: CompanyId, common: Common) -> Self {
         Self {
@@ -177,14 +169,6 @@ impl Record for Company {
             [self.domain.as_ref().map(Domain::as_str)],
             [self.industry.as_deref(), self.notes.as_deref()],
         )
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        Snapshot::Company(self.clone())
-    }
-
-    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
-        tx.companies()
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot, UniqueKey, id_list};
+use crate::record::{Common, Diff, Fields, Record, SearchText, UniqueKey, id_list};
 use crate::store::Tx;
 use crate::text::{EmailAddress, HttpUrl, MAX_NAME, MAX_NOTES, MAX_PHONE, fold};
 use crate::time::Timestamp;
@@ -98,15 +98,7 @@ impl Record for Contact {
     const KIND: &'static str = "contact";
     const NAME: &'static str = "Contact";
 
-    fn id(&self) -> ContactId {
-        self.id
-    }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
+    crate::record_accessors!(Contact, contacts);
 
     fn blank(id: ContactId, common: Common) -> Self {
         Self {
@@ -183,14 +175,6 @@ impl Record for Contact {
             [self.email.as_ref().map(EmailAddress::as_str)],
             [self.title.as_deref(), self.notes.as_deref()],
         )
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        Snapshot::Contact(self.clone())
-    }
-
-    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
-        tx.contacts()
     }
 }
 

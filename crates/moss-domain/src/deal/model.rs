@@ -10,7 +10,7 @@ use crate::contact::model::{check_company, company_reference, contact_reference}
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CompanyId, ContactId, DealId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Audited, Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
+use crate::record::{Audited, Common, Diff, Fields, Record, SearchText};
 use crate::store::Tx;
 use crate::text::{MAX_NAME, MAX_NOTES};
 use crate::time::Timestamp;
@@ -269,15 +269,7 @@ impl Record for Deal {
     const KIND: &'static str = "deal";
     const NAME: &'static str = "Deal";
 
-    fn id(&self) -> DealId {
-        self.id
-    }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
+    crate::record_accessors!(Deal, deals);
 
     fn blank(id: DealId, common: Common) -> Self {
         Self {
@@ -381,14 +373,6 @@ impl Record for Deal {
 
     fn search(&self) -> SearchText {
         SearchText::of([Some(self.name.as_str())], [], [self.notes.as_deref()])
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        Snapshot::Deal(self.clone())
-    }
-
-    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
-        tx.deals()
     }
 }
 

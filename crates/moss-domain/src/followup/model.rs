@@ -10,7 +10,7 @@ use crate::engagement::{Completable, check_references, today};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{ContactId, DealId, FollowUpId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
+use crate::record::{Common, Diff, Fields, Record, SearchText};
 use crate::store::Tx;
 use crate::text::{MAX_NAME, MAX_NOTES};
 use crate::time::Timestamp;
@@ -168,15 +168,7 @@ impl Record for FollowUp {
     const NAME: &'static str = "Follow-up";
     const EXTRAS: bool = false;
 
-    fn id(&self) -> FollowUpId {
-        self.id
-    }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
+    crate::record_accessors!(FollowUp, followups);
 
     fn read(f: &mut Fields<'_>) -> FollowUpChanges {
         FollowUpChanges {
@@ -244,14 +236,6 @@ impl Record for FollowUp {
 
     fn search(&self) -> SearchText {
         SearchText::default()
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        Snapshot::FollowUp(self.clone())
-    }
-
-    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
-        tx.followups()
     }
 }
 

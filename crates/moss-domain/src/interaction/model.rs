@@ -6,7 +6,7 @@ use crate::engagement::check_references;
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{ContactId, DealId, InteractionId};
 use crate::page::SortField;
-use crate::record::{Common, Diff, Fields, Record, RecordRepo, SearchText, Snapshot};
+use crate::record::{Common, Diff, Fields, Record, SearchText};
 use crate::store::Tx;
 use crate::text::MAX_NOTES;
 use crate::time::{Timestamp, parse_rfc3339};
@@ -129,15 +129,7 @@ impl Record for Interaction {
     const NAME: &'static str = "Interaction";
     const EXTRAS: bool = false;
 
-    fn id(&self) -> InteractionId {
-        self.id
-    }
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn common_mut(&mut self) -> &mut Common {
-        &mut self.common
-    }
+    crate::record_accessors!(Interaction, interactions);
 
     fn read(f: &mut Fields<'_>) -> InteractionChanges {
         InteractionChanges {
@@ -184,14 +176,6 @@ impl Record for Interaction {
 
     fn search(&self) -> SearchText {
         SearchText::of([], [], [self.notes.as_deref()])
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        Snapshot::Interaction(self.clone())
-    }
-
-    fn repo(tx: &mut dyn Tx) -> &mut dyn RecordRepo<Self> {
-        tx.interactions()
     }
 }
 

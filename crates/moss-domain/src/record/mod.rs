@@ -384,6 +384,30 @@ macro_rules! audited_as_str {
     )*};
 }
 
+/// The accessors every `impl Record` writes alike (its id, its common fields, its snapshot and
+/// its repository), from the record's `Snapshot` variant and its `Tx` accessor:
+/// `crate::record_accessors!(Deal, deals);`.
+#[macro_export]
+macro_rules! record_accessors {
+    ($variant:ident, $repo:ident) => {
+        fn id(&self) -> Self::Id {
+            self.id
+        }
+        fn common(&self) -> &$crate::record::Common {
+            &self.common
+        }
+        fn common_mut(&mut self) -> &mut $crate::record::Common {
+            &mut self.common
+        }
+        fn snapshot(&self) -> $crate::record::Snapshot {
+            $crate::record::Snapshot::$variant(self.clone())
+        }
+        fn repo(tx: &mut dyn $crate::store::Tx) -> &mut dyn $crate::record::RecordRepo<Self> {
+            tx.$repo()
+        }
+    };
+}
+
 /// An enum of named values as the API spells them (a deal's stage, an interaction's type):
 /// `ALL`, `NAMES`, `as_str`, `parse` (exactly as spelled), `parse_list` (one name or a comma
 /// list, repeats dropped: a list filter) and [`Audited`]. `$noun` names the value in errors.
