@@ -66,8 +66,9 @@ impl Extras {
     }
 }
 
-/// The checked `tags` and `custom_fields` of a PATCH body: each replaces the whole value when
-/// sent; `null` clears it.
+/// The checked `tags` and `custom_fields` of a PATCH body: `tags` replaces the whole list when
+/// sent (`null` clears it); `custom_fields` merges by name (a name sent with `null` is removed,
+/// names not sent keep their values).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExtrasPatch {
     /// New tags.
@@ -88,9 +89,17 @@ impl ExtrasPatch {
             Patch::Null => Patch::Set(Vec::new()),
             Patch::Set(t) => e.take(parse_tags("tags", t)).map_or(Patch::Absent, Patch::Set),
         };
+        // Merged by name: each name sent is set, or removed with `null`; `null` for the whole
+        // object is refused (contract.md, Request bodies).
         let custom_fields = match custom_fields {
             Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Set(BTreeMap::new()),
+            Patch::Null => {
+                e.push(
+                    "custom_fields",
+                    "cannot be null; remove a field by sending its name with null",
+                );
+                Patch::Absent
+            }
             Patch::Set(m) => e
                 .take(check_custom_fields("custom_fields", m))
                 .map_or(Patch::Absent, Patch::Set),
@@ -110,6 +119,29 @@ pub fn read_own<R: Record>(form: &mut dyn Form, creating: bool) -> std::result::
     };
     let changes = R::read(&mut fields);
     fields.finish(changes)
+}
+
+/// `fields` after a PATCH's `custom_fields`: each name sent is set, or removed when sent as
+/// `null`; the others keep their values. The merged object may hold at most
+/// [`MAX_CUSTOM_FIELDS`](crate::text::MAX_CUSTOM_FIELDS) names.
+pub fn merge_custom_fields(
+    mut fields: BTreeMap<String, Value>,
+    changes: BTreeMap<String, Value>,
+) -> Result<BTreeMap<String, Value>> {
+    for (name, value) in changes {
+        if value == Value::Null {
+            fields.remove(&name);
+        } else {
+            fields.insert(name, value);
+        }
+    }
+    if fields.len() > crate::text::MAX_CUSTOM_FIELDS {
+        return Err(crate::error::DomainError::field(
+            "custom_fields",
+            format!("must have at most {} fields", crate::text::MAX_CUSTOM_FIELDS),
+        ));
+    }
+    Ok(fields)
 }
 
 /// Joins the errors of a record's own fields and of its extras, own fields first.
@@ -613,6 +645,22 @@ mod tests {
         let ok = Window::parse(|n| (n == "created_before").then_some("2026-01-31T09:30:00Z")).unwrap();
         assert!(ok.created_before.is_some() && !ok.is_open());
         assert!(Window::default().is_open());
+    }
+
+    #[test]
+    fn a_patchs_custom_fields_merge_by_name_and_stay_within_100() {
+        let stored = BTreeMap::from([("a".to_owned(), Value::from("1")), ("b".to_owned(), Value::from("2"))]);
+        let changes = BTreeMap::from([("b".to_owned(), Value::Null), ("c".to_owned(), Value::from("3"))]);
+        let merged = merge_custom_fields(stored.clone(), changes).unwrap();
+        assert_eq!(
+            merged,
+            BTreeMap::from([("a".to_owned(), Value::from("1")), ("c".to_owned(), Value::from("3"))])
+        );
+        let many: BTreeMap<String, Value> = (0..99).map(|i| (format!("n{i}"), Value::from("x"))).collect();
+        let err = merge_custom_fields(stored, many).unwrap_err();
+        assert!(matches!(err, crate::error::DomainError::Validation(ref f) if f[0].field == "custom_fields"));
+        let null = ExtrasPatch::parse(Patch::Absent, Patch::Null).unwrap_err();
+        assert_eq!(null[0].field, "custom_fields");
     }
 
     #[test]

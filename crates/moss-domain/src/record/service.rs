@@ -5,7 +5,7 @@ use crate::audit::AuditEvent;
 use crate::error::{DomainError, Result};
 use crate::id::TypedId;
 use crate::page::{Page, PageRequest};
-use crate::record::{Common, Diff, Extras, ExtrasPatch, ListFilter, Record};
+use crate::record::{Common, Diff, Extras, ExtrasPatch, ListFilter, Record, merge_custom_fields};
 use crate::store::{Change, Tx};
 use crate::tag::service::canonical_tags;
 use crate::time::now;
@@ -94,7 +94,8 @@ pub fn update<R: Record>(
     let mut new = old.clone();
     let mut diff = Diff::default();
     new.apply(changes, at, &mut diff)?;
-    if let Patch::Set(fields) = extras.custom_fields {
+    if let Patch::Set(changes) = extras.custom_fields {
+        let fields = merge_custom_fields(new.common().custom_fields.clone(), changes)?;
         diff.set("custom_fields", &mut new.common_mut().custom_fields, Some(fields));
     }
     new.check(tx, Some(&old))?;

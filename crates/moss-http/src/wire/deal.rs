@@ -11,8 +11,8 @@ use utoipa::openapi::KnownFormat;
 use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
 
 use super::{
-    Contact, EXAMPLE_TIME, blank_pattern, company_ref_in, custom_fields_in, custom_fields_out, nullable_type,
-    reference_pattern, required_name_patch, required_text, string_max, tags_in,
+    Contact, EXAMPLE_TIME, blank_pattern, company_ref_in, custom_fields_in, custom_fields_out, custom_fields_patch,
+    nullable_type, reference_pattern, required_name_patch, required_text, string_max, tags_in,
 };
 
 /// A deal's stage.
@@ -146,7 +146,7 @@ pub struct DealUpdate {
     #[schema(schema_with = tags_in)]
     pub tags: Option<Vec<String>>,
     /// Custom fields (replaces the object).
-    #[schema(schema_with = custom_fields_in)]
+    #[schema(schema_with = custom_fields_patch)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 

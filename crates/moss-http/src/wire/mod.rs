@@ -423,8 +423,8 @@ pub struct ContactUpdate {
     /// Tags (replaces the list).
     #[schema(schema_with = tags_in)]
     pub tags: Option<Vec<String>>,
-    /// Custom fields (replace the object).
-    #[schema(schema_with = custom_fields_in)]
+    /// Custom fields, merged by name (a name sent as null is removed).
+    #[schema(schema_with = custom_fields_patch)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -484,8 +484,8 @@ pub struct CompanyUpdate {
     /// Tags (replaces the list).
     #[schema(schema_with = tags_in)]
     pub tags: Option<Vec<String>>,
-    /// Custom fields (replace the object).
-    #[schema(schema_with = custom_fields_in)]
+    /// Custom fields, merged by name (a name sent as null is removed).
+    #[schema(schema_with = custom_fields_patch)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -920,6 +920,29 @@ fn custom_fields_in() -> Schema {
             "At most 100 fields; names 1-64 characters, not blank, without NUL; values are strings (up to \
              10,000 characters), numbers, booleans, null or lists of up to 50 strings of up to 200 \
              characters. Integers must fit 64 bits (signed).",
+        ))
+        .build()
+        .into()
+}
+
+/// A PATCH's `custom_fields`: merged by name into the record's (a name sent with null is
+/// removed, names not sent keep their values); never null as a whole.
+fn custom_fields_patch() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(custom_field_value()))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(MAX_CUSTOM_FIELD_NAME))
+                .pattern(Some(custom_field_name_pattern())),
+        ))
+        .max_properties(Some(MAX_CUSTOM_FIELDS))
+        .description(Some(
+            "Merged by name into the record's custom fields: each name sent is set, or removed when sent as \
+             null; names not sent keep their values; null for the whole object is refused. At most 100 \
+             fields after the merge; names and values as for a create.",
         ))
         .build()
         .into()

@@ -267,10 +267,37 @@ fn patch_changes_only_the_fields_sent(#[values(SQLITE, POSTGRES)] backend: Backe
         (200, &c),
         "an empty PATCH changes nothing, not even updated_at"
     );
+    // custom_fields merges by name: a name sent is set, a name sent as null is removed, the
+    // others keep their values; null for the whole object is a 400 (contract.md).
     let r = app
         .patch(&format!("/api/v1/contacts/{id}"), json!({"custom_fields": {"y": "z"}}))
         .send();
-    assert_eq!(r.body["data"]["custom_fields"], json!({"y": "z"}));
+    assert_eq!(r.body["data"]["custom_fields"], json!({"x": 1, "y": "z"}));
+    let r = app
+        .patch(
+            &format!("/api/v1/contacts/{id}"),
+            json!({"custom_fields": {"x": null, "w": ["a"]}}),
+        )
+        .send();
+    assert_eq!(r.body["data"]["custom_fields"], json!({"w": ["a"], "y": "z"}));
+    let entry = &app.audit("event_type=contact.updated")[0];
+    assert_eq!(
+        entry["metadata"]["changes"]["custom_fields"],
+        json!({"old": {"x": 1, "y": "z"}, "new": {"w": ["a"], "y": "z"}})
+    );
+    let r = app
+        .patch(&format!("/api/v1/contacts/{id}"), json!({"custom_fields": null}))
+        .send();
+    r.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(r.fields(), ["custom_fields"]);
+    let r = app
+        .patch(&format!("/api/v1/contacts/{id}"), json!({"custom_fields": {"y": "z"}}))
+        .send();
+    assert_eq!(
+        r.body["data"]["custom_fields"],
+        json!({"w": ["a"], "y": "z"}),
+        "the same value: no change"
+    );
     assert_eq!(r.body["data"]["last_name"], "Smith");
     assert_eq!(r.body["data"]["tags"], json!(["a"]));
     let r = app
