@@ -85,7 +85,9 @@ fn own_filter<'a>(mut q: Boxed<'a>, f: &'a FollowUpFilter) -> Boxed<'a> {
     }
     if let Some((due, today)) = &f.due {
         let today = *today;
-        q = q.filter(completed.eq(false));
+        // `NOT completed` as SQL text, not a bound `completed = false`: SQLite uses the partial
+        // index `followups_workspace_open_due` only for a condition it can see.
+        q = q.filter(diesel::dsl::not(completed));
         // Any of the three windows around today: each set of them is one comparison.
         let has = |d: Due| due.contains(&d);
         q = match (has(Due::Overdue), has(Due::Today), has(Due::Upcoming)) {
