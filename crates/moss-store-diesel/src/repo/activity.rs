@@ -1,5 +1,6 @@
-//! Activity timelines: one `UNION ALL` over the engagement tables and the audit log, ordered
-//! and paged by the database (`ORDER BY ts, id` with `LIMIT`/`OFFSET`), and counted by it.
+//! Activity timelines: one `UNION ALL` over the engagement tables and the audit log, ordered,
+//! paged (`ORDER BY ts, id` with `LIMIT`/`OFFSET`) and counted (`COUNT(*) OVER ()`) by the
+//! database in one statement.
 //! Every branch reads through an index on its subject (`contact_id`, `deal_id`, the audit
 //! log's `(workspace_id, target_id)`, the links' `contact_id`), so a timeline costs what it
 //! holds, not what the workspace holds.
@@ -41,6 +42,9 @@ struct ItemRow {
     b: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     c: Option<String>,
+    /// The whole timeline's size (`COUNT(*) OVER ()`), on every row of the page.
+    #[diesel(sql_type = BigInt)]
+    total: i64,
 }
 
 #[derive(QueryableByName)]
@@ -278,26 +282,16 @@ impl ActivityRepo for DieselTx<'_> {
             });
         };
         let (ws, id) = (ws.to_string(), subject_id(subject));
-        let counted: Vec<CountRow> = on_backend!(&mut *self.conn, |c| {
-            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM ({all}) t"))
-                .bind::<Text, _>(&ws)
-                .bind::<Text, _>(&id)
-                .load(c)
-        })
-        .map_err(error::db)?;
-        let total = count(counted.first().map_or(0, |r| r.n));
         let (limit, offset) = limits(page);
-        if u64::try_from(offset).unwrap_or(u64::MAX) >= total {
-            return Ok(Page {
-                items: Vec::new(),
-                total,
-            });
-        }
         let dir = match page.order {
             SortOrder::Asc => "ASC",
             SortOrder::Desc => "DESC",
         };
-        let sql = format!("SELECT * FROM ({all}) t ORDER BY ts {dir}, id {dir} LIMIT $3 OFFSET $4");
+        // One statement for the page and the total (counted over the whole union before the
+        // LIMIT): the union is planned once per request, not twice.
+        let sql = format!(
+            "SELECT t.*, COUNT(*) OVER () AS total FROM ({all}) t ORDER BY ts {dir}, id {dir} LIMIT $3 OFFSET $4"
+        );
         let rows: Vec<ItemRow> = on_backend!(&mut *self.conn, |c| {
             diesel::sql_query(sql.clone())
                 .bind::<Text, _>(&ws)
@@ -307,6 +301,21 @@ impl ActivityRepo for DieselTx<'_> {
                 .load(c)
         })
         .map_err(error::db)?;
+        let total = match rows.first() {
+            Some(r) => count(r.total),
+            None if offset == 0 => 0,
+            // A page past the end: the total still has to be counted.
+            None => {
+                let counted: Vec<CountRow> = on_backend!(&mut *self.conn, |c| {
+                    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM ({all}) t"))
+                        .bind::<Text, _>(&ws)
+                        .bind::<Text, _>(&id)
+                        .load(c)
+                })
+                .map_err(error::db)?;
+                count(counted.first().map_or(0, |r| r.n))
+            }
+        };
         Ok(Page {
             items: rows.into_iter().map(item).collect::<Result<_>>()?,
             total,
