@@ -7,10 +7,10 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use crate::actor::{Actor, Permission};
+use crate::actor::Actor;
 use crate::error::{DomainError, FieldError, Result};
 use crate::id::{ContactId, DealId, WorkspaceId};
-use crate::record::service::{not_found, update};
+use crate::record::service::update;
 use crate::record::{ExtrasPatch, Record, id_list};
 use crate::store::{Change, Tx};
 use crate::time::{Timestamp, now};
@@ -107,6 +107,15 @@ pub fn today(tz: Option<&str>) -> std::result::Result<NaiveDate, FieldError> {
     }
 }
 
+/// A `true`/`false` query value.
+pub fn query_bool(field: &str, raw: &str) -> Result<bool, FieldError> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(FieldError::new(field, "must be true or false")),
+    }
+}
+
 /// Every IANA time-zone name `tz` takes, sorted.
 pub fn zone_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
@@ -123,12 +132,12 @@ pub trait Completable: Record {
 }
 
 /// Completes a record: the same change (and audit event) as a PATCH that completes it, but an
-/// already completed record is a 409.
+/// already completed record is a 409. The update reads the record once: completing a completed
+/// record changes nothing, and that is the 409.
 pub fn complete<R: Completable>(tx: &mut dyn Tx, actor: &Actor, id: R::Id) -> Result<Change<R>> {
-    actor.authorize(Permission::Write)?;
-    let stored = R::repo(tx).get(actor.workspace_id, id)?.ok_or_else(not_found::<R>)?;
-    if stored.is_completed() {
+    let change = update::<R>(tx, actor, id, R::completing(), ExtrasPatch::default())?;
+    if change.events.is_empty() {
         return Err(DomainError::Conflict(format!("{} {id} is already completed.", R::NAME)));
     }
-    update::<R>(tx, actor, id, R::completing(), ExtrasPatch::default())
+    Ok(change)
 }

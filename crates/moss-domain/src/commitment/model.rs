@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use crate::audit::AuditEvent;
 use crate::contact::model::contact_reference;
 use crate::deal::model::{date, deal_reference};
-use crate::engagement::{Completable, check_references, today};
+use crate::engagement::{Completable, check_references, query_bool, today};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{CommitmentId, ContactId, DealId};
 use crate::page::SortField;
@@ -76,15 +76,6 @@ pub struct CommitmentFilter {
     pub overdue: Option<bool>,
     /// Today, in the list's time zone (`tz`).
     pub today: Option<NaiveDate>,
-}
-
-/// A `true`/`false` query value.
-pub fn query_bool(field: &str, raw: &str) -> Result<bool, FieldError> {
-    match raw {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(FieldError::new(field, "must be true or false")),
-    }
 }
 
 impl CommitmentFilter {

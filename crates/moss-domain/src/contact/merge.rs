@@ -83,9 +83,14 @@ pub fn parse_merge(
 /// A contact's name as a timeline and a merge entry show it: first and last, the last left out
 /// when null.
 pub fn full_name(c: &Contact) -> String {
-    match &c.last_name {
-        Some(last) => format!("{} {last}", c.first_name),
-        None => c.first_name.clone(),
+    display_name(&c.first_name, c.last_name.as_deref())
+}
+
+/// A first and a last name joined by a space, the last left out when there is none.
+pub fn display_name(first: &str, last: Option<&str>) -> String {
+    match last {
+        Some(last) => format!("{first} {last}"),
+        None => first.to_owned(),
     }
 }
 

@@ -3,10 +3,9 @@
 use chrono::NaiveDate;
 
 use crate::audit::AuditEvent;
-use crate::commitment::model::query_bool;
 use crate::contact::model::contact_reference;
 use crate::deal::model::{date, deal_reference};
-use crate::engagement::{Completable, check_references, today};
+use crate::engagement::{Completable, check_references, query_bool, today};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::id::{ContactId, DealId, FollowUpId};
 use crate::page::SortField;

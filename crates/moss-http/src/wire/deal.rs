@@ -3,7 +3,7 @@
 
 use moss_domain::deal::model::{Currency, MAX_LOST_REASON, MAX_VALUE};
 use moss_domain::deal::service::MAX_ROLE;
-use moss_domain::text::{MAX_NAME, MAX_NOTES};
+use moss_domain::text::MAX_NOTES;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -12,7 +12,7 @@ use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema,
 
 use super::{
     Contact, EXAMPLE_TIME, blank_pattern, company_ref_in, custom_fields_in, custom_fields_out, custom_fields_patch,
-    nullable_type, reference_pattern, required_name_patch, required_text, string_max, tags_in,
+    nullable_enum, nullable_type, reference_pattern, required_name_in, required_name_patch, string_max, tags_in,
 };
 
 /// A deal's stage.
@@ -82,7 +82,7 @@ pub struct Deal {
 #[serde(deny_unknown_fields)]
 pub struct DealCreate {
     /// Required; trimmed.
-    #[schema(schema_with = deal_name_in)]
+    #[schema(schema_with = required_name_in)]
     pub name: String,
     /// Default `lead`.
     #[schema(schema_with = stage_create_in)]
@@ -268,27 +268,11 @@ pub struct Pipeline {
     pub win_rate: Option<f64>,
 }
 
-fn deal_name_in() -> Schema {
-    required_text(
-        MAX_NAME,
-        "Required: at most 200 characters, not blank (White_Space and invisible characters alone are blank); trimmed.",
-    )
-}
-
 fn stage_create_in() -> Schema {
-    ObjectBuilder::new()
-        .schema_type(nullable_type(Type::String))
-        .enum_values(Some([
-            json!("lead"),
-            json!("prospect"),
-            json!("negotiation"),
-            json!("won"),
-            json!("lost"),
-            Value::Null,
-        ]))
-        .description(Some("Default `lead`; null means the default."))
-        .build()
-        .into()
+    nullable_enum(
+        moss_domain::deal::Stage::NAMES,
+        "Default `lead`; null means the default.",
+    )
 }
 
 fn value_in() -> Schema {

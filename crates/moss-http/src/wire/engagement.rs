@@ -13,7 +13,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 
 use super::deal::{DATE_PATTERN, contact_ref_in, date_in};
 use super::interaction::deal_in;
-use super::{EXAMPLE_TIME, nullable_type, required_name_patch, required_text};
+use super::{EXAMPLE_TIME, nullable_enum, nullable_type, required_name_in, required_name_patch, required_text};
 
 // The schemas' enums are the domain's lists (a new value fails here).
 const _: () = assert!(Status::NAMES.len() == 2 && Rank::NAMES.len() == 3);
@@ -155,7 +155,7 @@ pub struct FollowUpCreate {
     #[schema(schema_with = contact_ref_in)]
     pub contact_id: String,
     /// What to do.
-    #[schema(schema_with = title_in)]
+    #[schema(schema_with = required_name_in)]
     pub title: String,
     /// A deal of the workspace.
     #[schema(schema_with = deal_in)]
@@ -216,28 +216,12 @@ fn description_patch() -> Schema {
     )
 }
 
-fn title_in() -> Schema {
-    required_text(
-        MAX_NAME,
-        "Required: at most 200 characters, not blank (White_Space and invisible characters alone are blank); trimmed.",
-    )
-}
-
 fn due_date_in() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
         .pattern(Some(DATE_PATTERN))
         .description(Some("A calendar date, `YYYY-MM-DD` exactly."))
-        .build()
-        .into()
-}
-
-fn nullable_enum(values: &[&str], description: &str) -> Schema {
-    ObjectBuilder::new()
-        .schema_type(nullable_type(Type::String))
-        .enum_values(Some(values.iter().map(|v| json!(v)).chain([Value::Null])))
-        .description(Some(description))
         .build()
         .into()
 }

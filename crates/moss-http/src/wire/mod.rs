@@ -360,7 +360,7 @@ fn contact_ref_schema() -> Schema {
 #[serde(deny_unknown_fields)]
 pub struct ContactCreate {
     /// Required; trimmed.
-    #[schema(schema_with = first_name_in)]
+    #[schema(schema_with = required_name_in)]
     pub first_name: String,
     /// Trimmed; empty means null.
     #[schema(max_length = 200)]
@@ -433,7 +433,7 @@ pub struct ContactUpdate {
 #[serde(deny_unknown_fields)]
 pub struct CompanyCreate {
     /// Required; trimmed.
-    #[schema(schema_with = company_name_in)]
+    #[schema(schema_with = required_name_in)]
     pub name: String,
     /// A host name such as `acme.com`; unique in the workspace.
     #[schema(schema_with = domain_in)]
@@ -494,7 +494,7 @@ pub struct CompanyUpdate {
 #[serde(deny_unknown_fields)]
 pub struct KeyCreate {
     /// Required; trimmed.
-    #[schema(schema_with = key_name_in)]
+    #[schema(schema_with = required_name_in)]
     pub name: String,
     /// Default `full`.
     #[schema(value_type = Option<Scope>)]
@@ -790,25 +790,23 @@ fn required_text(max: usize, description: &str) -> Schema {
         .into()
 }
 
-fn first_name_in() -> Schema {
+/// A required name or title of at most 200 characters (a contact's first name, a company's,
+/// a deal's or a key's name, a follow-up's title).
+fn required_name_in() -> Schema {
     required_text(
         MAX_NAME,
         "Required: at most 200 characters, not blank (White_Space and invisible characters alone are blank); trimmed.",
     )
 }
 
-fn company_name_in() -> Schema {
-    required_text(
-        MAX_NAME,
-        "Required: at most 200 characters, not blank (White_Space and invisible characters alone are blank); trimmed.",
-    )
-}
-
-fn key_name_in() -> Schema {
-    required_text(
-        MAX_NAME,
-        "Required: at most 200 characters, not blank (White_Space and invisible characters alone are blank); trimmed.",
-    )
+/// An optional choice among `values` in a create, `null` meaning the server's default.
+fn nullable_enum(values: &[&str], description: &str) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(nullable_type(Type::String))
+        .enum_values(Some(values.iter().map(|v| serde_json::json!(v)).chain([Value::Null])))
+        .description(Some(description))
+        .build()
+        .into()
 }
 
 fn required_name_patch() -> Schema {

@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use moss_domain::Result;
 use moss_domain::activity::{ActivityItem, ActivityRepo, ActivitySort, ActivityType, Subject};
+use moss_domain::contact::merge::display_name;
 use moss_domain::followup::Priority;
 use moss_domain::id::WorkspaceId;
 use moss_domain::page::{Page, PageRequest, SortOrder};
@@ -228,11 +229,7 @@ fn item(r: ItemRow) -> Result<ActivityItem> {
             details([("source_id", ref_id)]),
         ),
         "linked" | "unlinked" => {
-            let name = match (r.a, r.b) {
-                (Some(first), Some(last)) => format!("{first} {last}"),
-                (Some(first), None) => first,
-                (None, _) => String::new(),
-            };
+            let name = display_name(r.a.as_deref().unwrap_or(""), r.b.as_deref());
             (
                 ActivityType::Contact,
                 if r.kind == "linked" {

@@ -1,5 +1,5 @@
 //! The cascades of a contact's or a deal's delete over the engagement tables (interactions,
-//! commitments, follow-ups): the same two statements per table, written once by a macro.
+//! commitments, follow-ups): the same statements per table, written once by macros.
 
 use diesel::prelude::*;
 use moss_domain::Result;
@@ -12,30 +12,6 @@ use crate::error;
 use crate::schema::{commitments, followups, interactions, search_documents};
 use crate::store::DieselTx;
 
-/// Deletes the rows of `$table` whose `$column` is `$value` in the workspace, with their
-/// search text; their ids, oldest first.
-macro_rules! delete_where {
-    ($conn:expr, $table:ident, $column:ident, $ws:expr, $value:expr) => {{
-        let of = || {
-            $table::table
-                .filter($table::workspace_id.eq($ws))
-                .filter($table::$column.eq($value))
-        };
-        let ids: Vec<String> = of()
-            .order(($table::created_at.asc(), $table::id.asc()))
-            .select($table::id)
-            .load($conn)
-            .map_err(error::db)?;
-        if !ids.is_empty() {
-            diesel::delete(search_documents::table.filter(search_documents::record_id.eq_any(of().select($table::id))))
-                .execute($conn)
-                .map_err(error::db)?;
-            diesel::delete(of()).execute($conn).map_err(error::db)?;
-        }
-        ids
-    }};
-}
-
 /// The ids of the rows of `$table` whose `$column` is `$value` in the workspace, oldest first.
 macro_rules! ids_where {
     ($conn:expr, $table:ident, $column:ident, $ws:expr, $value:expr) => {
@@ -47,6 +23,30 @@ macro_rules! ids_where {
             .load::<String>($conn)
             .map_err(error::db)?
     };
+}
+
+/// Deletes the rows of `$table` whose `$column` is `$value` in the workspace, with their
+/// search text when `$searched` (commitments and follow-ups have none); their ids, oldest first.
+macro_rules! delete_where {
+    ($conn:expr, $table:ident, $column:ident, $ws:expr, $value:expr, $searched:expr) => {{
+        let of = || {
+            $table::table
+                .filter($table::workspace_id.eq($ws))
+                .filter($table::$column.eq($value))
+        };
+        let ids = ids_where!($conn, $table, $column, $ws, $value);
+        if !ids.is_empty() {
+            if $searched {
+                diesel::delete(
+                    search_documents::table.filter(search_documents::record_id.eq_any(of().select($table::id))),
+                )
+                .execute($conn)
+                .map_err(error::db)?;
+            }
+            diesel::delete(of()).execute($conn).map_err(error::db)?;
+        }
+        ids
+    }};
 }
 
 /// Re-points the rows of `$table` of contact `$from` to `$into`, moving `updated_at`; their
@@ -77,11 +77,7 @@ macro_rules! clear_deal {
                 .filter($table::workspace_id.eq($ws))
                 .filter($table::deal_id.eq($deal))
         };
-        let ids: Vec<String> = of()
-            .order(($table::created_at.asc(), $table::id.asc()))
-            .select($table::id)
-            .load($conn)
-            .map_err(error::db)?;
+        let ids = ids_where!($conn, $table, deal_id, $ws, $deal);
         if !ids.is_empty() {
             diesel::update(of())
                 .set(($table::deal_id.eq(None::<String>), $table::updated_at.eq($at)))
@@ -96,9 +92,9 @@ impl EngagementRepo for DieselTx<'_> {
     fn delete_of_contact(&mut self, ws: WorkspaceId, contact: ContactId) -> Result<Engagements> {
         let (ws, contact) = (ws.to_string(), contact.to_string());
         Ok(Engagements {
-            interactions: delete_where!(self.conn, interactions, contact_id, &ws, &contact),
-            commitments: delete_where!(self.conn, commitments, contact_id, &ws, &contact),
-            followups: delete_where!(self.conn, followups, contact_id, &ws, &contact),
+            interactions: delete_where!(self.conn, interactions, contact_id, &ws, &contact, true),
+            commitments: delete_where!(self.conn, commitments, contact_id, &ws, &contact, false),
+            followups: delete_where!(self.conn, followups, contact_id, &ws, &contact, false),
         })
     }
 
