@@ -149,6 +149,10 @@ typed_id!(
     FollowUpId, "fup"
 );
 typed_id!(
+    /// Id of a custom-field definition (`cf_`).
+    CustomFieldId, "cf"
+);
+typed_id!(
     /// Id of an audit entry (`aud_`).
     AuditId, "aud"
 );

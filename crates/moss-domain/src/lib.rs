@@ -14,6 +14,7 @@ pub mod audit;
 pub mod commitment;
 pub mod company;
 pub mod contact;
+pub mod custom_field;
 pub mod deal;
 pub mod engagement;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod page;
 #[cfg(test)]
 mod properties;
 pub mod record;
+pub mod search;
 pub mod store;
 pub mod tag;
 #[cfg(any(test, feature = "mocks"))]

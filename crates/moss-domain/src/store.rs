@@ -12,6 +12,7 @@ use crate::audit::{AuditEntry, AuditEvent, AuditRepo};
 use crate::commitment::Commitment;
 use crate::company::Company;
 use crate::contact::Contact;
+use crate::custom_field::{CustomField, CustomFieldRepo};
 use crate::deal::Deal;
 use crate::deal::ports::DealRepo;
 use crate::engagement::EngagementRepo;
@@ -54,10 +55,16 @@ pub trait Tx {
     fn commitments(&mut self) -> &mut dyn RecordRepo<Commitment>;
     /// Follow-ups.
     fn followups(&mut self) -> &mut dyn RecordRepo<FollowUp>;
+    /// Custom-field definitions, as records.
+    fn custom_field_definitions(&mut self) -> &mut dyn RecordRepo<CustomField>;
+    /// Custom-field definitions, for the records they apply to.
+    fn custom_fields(&mut self) -> &mut dyn CustomFieldRepo;
     /// Engagement records in bulk: the cascades of a contact's or a deal's delete.
     fn engagements(&mut self) -> &mut dyn EngagementRepo;
     /// Activity timelines.
     fn activity(&mut self) -> &mut dyn ActivityRepo;
+    /// The search index, for cross-entity search.
+    fn search(&mut self) -> &mut dyn crate::search::SearchRepo;
     /// Tags.
     fn tags(&mut self) -> &mut dyn TagRepo;
     /// The audit log (append only).

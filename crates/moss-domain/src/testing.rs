@@ -15,13 +15,14 @@ use crate::audit::{AuditRepo, MockAuditRepo};
 use crate::commitment::Commitment;
 use crate::company::model::{Company, CompanyChanges, Domain};
 use crate::contact::model::{Contact, ContactChanges};
+use crate::custom_field::{CustomField, CustomFieldRepo, EntityType};
 use crate::deal::Deal;
 use crate::deal::ports::{DealRepo, MockDealRepo};
 use crate::engagement::{EngagementRepo, MockEngagementRepo};
 use crate::error::Result;
 use crate::followup::FollowUp;
 use crate::id::TypedId;
-use crate::id::{CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
+use crate::id::{CompanyId, ContactId, CustomFieldId, KeyId, MemberId, WorkspaceId};
 use crate::idempotency::{IdempotencyRepo, MockIdempotencyRepo};
 use crate::interaction::Interaction;
 use crate::key::model::ApiKey;
@@ -56,10 +57,16 @@ pub struct FakeTx {
     pub commitments: MockRecordRepo<Commitment>,
     /// Follow-ups.
     pub followups: MockRecordRepo<FollowUp>,
+    /// Custom-field definitions, as records.
+    pub custom_field_definitions: MockRecordRepo<CustomField>,
+    /// Custom-field definitions for records: none unless a test adds some.
+    pub custom_fields: FakeCustomFields,
     /// Engagement records in bulk.
     pub engagements: MockEngagementRepo,
     /// Timelines.
     pub activity: MockActivityRepo,
+    /// Search.
+    pub search: crate::search::MockSearchRepo,
     /// Tags.
     pub tags: MockTagRepo,
     /// The audit log.
@@ -68,6 +75,55 @@ pub struct FakeTx {
     pub idempotency: MockIdempotencyRepo,
     /// Savepoints run, and how each ended.
     pub savepoints: Vec<Outcome>,
+}
+
+/// Definitions a unit test gives (none by default): record writes read them; any other call
+/// fails.
+#[derive(Debug, Default)]
+pub struct FakeCustomFields {
+    /// The workspace's definitions.
+    pub definitions: Vec<CustomField>,
+}
+
+impl CustomFieldRepo for FakeCustomFields {
+    fn definitions(&mut self, _: WorkspaceId, entity: EntityType) -> Result<Vec<CustomField>> {
+        Ok(self
+            .definitions
+            .iter()
+            .filter(|d| d.entity_type == entity)
+            .cloned()
+            .collect())
+    }
+    fn holding(&mut self, _: CustomFieldId, _: &str) -> Result<u64> {
+        Err(crate::error::DomainError::Internal(
+            "FakeCustomFields::holding is not faked".into(),
+        ))
+    }
+    fn count_values(&mut self, _: CustomFieldId) -> Result<u64> {
+        Err(crate::error::DomainError::Internal(
+            "FakeCustomFields::count_values is not faked".into(),
+        ))
+    }
+    fn adopt(&mut self, _: &CustomField) -> Result<u64> {
+        Err(crate::error::DomainError::Internal(
+            "FakeCustomFields::adopt is not faked".into(),
+        ))
+    }
+    fn schedule_purge(&mut self, _: WorkspaceId, _: CustomFieldId, _: Timestamp) -> Result<()> {
+        Err(crate::error::DomainError::Internal(
+            "FakeCustomFields::schedule_purge is not faked".into(),
+        ))
+    }
+    fn purge_pending(&mut self) -> Result<bool> {
+        Err(crate::error::DomainError::Internal(
+            "FakeCustomFields::purge_pending is not faked".into(),
+        ))
+    }
+    fn purge(&mut self, _: i64) -> Result<u64> {
+        Err(crate::error::DomainError::Internal(
+            "FakeCustomFields::purge is not faked".into(),
+        ))
+    }
 }
 
 impl FakeTx {
@@ -108,8 +164,17 @@ impl Tx for FakeTx {
     fn engagements(&mut self) -> &mut dyn EngagementRepo {
         &mut self.engagements
     }
+    fn custom_field_definitions(&mut self) -> &mut dyn RecordRepo<CustomField> {
+        &mut self.custom_field_definitions
+    }
+    fn custom_fields(&mut self) -> &mut dyn CustomFieldRepo {
+        &mut self.custom_fields
+    }
     fn activity(&mut self) -> &mut dyn ActivityRepo {
         &mut self.activity
+    }
+    fn search(&mut self) -> &mut dyn crate::search::SearchRepo {
+        &mut self.search
     }
     fn tags(&mut self) -> &mut dyn TagRepo {
         &mut self.tags
@@ -373,6 +438,7 @@ impl Renderer for IdRenderer {
             Snapshot::Interaction(i) => ("interaction", i.id.to_string()),
             Snapshot::Commitment(c) => ("commitment", c.id.to_string()),
             Snapshot::FollowUp(f) => ("followup", f.id.to_string()),
+            Snapshot::CustomField(d) => ("custom_field", d.id.to_string()),
         };
         format!(r#"{{"{kind}":"{id}"}}"#)
     }
@@ -446,6 +512,9 @@ impl Form for MapForm {
     }
     fn boolean(&mut self, name: &'static str) -> Patch<bool> {
         self.booleans.remove(name).unwrap_or_default()
+    }
+    fn strings(&mut self, _: &'static str) -> Patch<Vec<String>> {
+        Patch::Absent
     }
 }
 

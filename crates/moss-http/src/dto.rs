@@ -7,6 +7,7 @@ use moss_domain::commitment::Commitment;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
 use moss_domain::contact::merge::Merged;
+use moss_domain::custom_field::CustomField;
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealContact;
 use moss_domain::followup::FollowUp;
@@ -172,6 +173,22 @@ pub fn deal(d: &Deal) -> Value {
         stage_changed_at: time(&d.stage_changed_at),
         tags: tags(&d.common.tags),
         custom_fields: object(&d.common.custom_fields),
+        created_at: time(&d.common.created_at),
+        updated_at: time(&d.common.updated_at),
+    })
+}
+
+/// A custom-field definition.
+pub fn custom_field(d: &CustomField) -> Value {
+    to_value(&wire::custom_field::CustomField {
+        id: d.id.to_string(),
+        entity_type: d.entity_type.as_str().to_owned(),
+        field_name: d.field_name.clone(),
+        field_label: d.field_label.clone(),
+        field_type: d.field_type.as_str().to_owned(),
+        field_options: d.field_options.clone(),
+        required: d.required,
+        display_order: d.display_order,
         created_at: time(&d.common.created_at),
         updated_at: time(&d.common.updated_at),
     })

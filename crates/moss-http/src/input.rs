@@ -33,6 +33,17 @@ impl Query {
     /// [`Query::parse`], where the parameters named in `strict` (and the paging ones) keep NUL,
     /// which their parsers refuse, while free-text ones drop it like bodies do.
     pub fn parse_strict(req: &HttpRequest, allowed: &[&str], strict: &[&str]) -> Result<Self, ApiError> {
+        Self::parse_list(req, allowed, strict, None)
+    }
+
+    /// [`Query::parse_strict`], where names starting with `prefix` (a list's `cf.<name>`) are
+    /// accepted too, their values free text.
+    pub fn parse_list(
+        req: &HttpRequest,
+        allowed: &[&str],
+        strict: &[&str],
+        prefix: Option<&str>,
+    ) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
             .map_err(|_| ApiError::field("query", "the query string could not be decoded"))?;
         if pairs.len() > MAX_QUERY_PARAMS {
@@ -44,7 +55,8 @@ impl Query {
         let mut errors = Errors::new();
         let mut values = BTreeMap::new();
         for (name, value) in pairs {
-            if !allowed.contains(&name.as_str()) {
+            let prefixed = prefix.is_some_and(|p| name.len() > p.len() && name.starts_with(p));
+            if !allowed.contains(&name.as_str()) && !prefixed {
                 let hint = if allowed.is_empty() {
                     "this route takes no query parameters".to_owned()
                 } else {
@@ -59,6 +71,23 @@ impl Query {
             }
         }
         Ok(Self { values, errors })
+    }
+
+    /// The parameters whose names start with `prefix`, without it, with their values, in name
+    /// order.
+    pub fn prefixed(&self, prefix: &str) -> Vec<(String, String)> {
+        self.values
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_owned(), v.clone())))
+            .collect()
+    }
+
+    /// Takes `sort` when its value starts with `prefix` (`sort=cf.tier`): the rest, and the
+    /// page's own sort is then left at its default.
+    pub fn take_sort_prefixed(&mut self, prefix: &str) -> Option<String> {
+        let rest = self.values.get("sort")?.strip_prefix(prefix)?.to_owned();
+        self.values.remove("sort");
+        Some(rest)
     }
 
     /// Refuses any query parameter (for routes that take none).
@@ -395,6 +424,9 @@ impl Form for Body {
                 Patch::Absent
             }
         }
+    }
+    fn strings(&mut self, name: &'static str) -> Patch<Vec<String>> {
+        self.patch_string_list(name)
     }
 }
 

@@ -316,6 +316,11 @@ fn filter_param(f: &Filter) -> Parameter {
             text().pattern(Some(format!("^{one}(,{one})*$"))).into()
         }
         FilterKind::Zone => crate::wire::schema_ref("TimeZone"),
+        FilterKind::Integer { min, max } => ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(min))
+            .maximum(Some(max))
+            .into(),
     };
     query(f.name, &doc, schema)
 }
@@ -522,6 +527,12 @@ fn components() -> Components {
     b = add::<wire::deal::PipelineStage>(b);
     b = add::<wire::deal::PipelineOpen>(b);
     b = add::<wire::deal::Pipeline>(b);
+    b = add::<wire::custom_field::EntityType>(b);
+    b = add::<wire::custom_field::FieldType>(b);
+    b = add::<wire::custom_field::CustomField>(b);
+    b = add::<wire::custom_field::CustomFieldCreate>(b);
+    b = add::<wire::custom_field::CustomFieldUpdate>(b);
+    b = add::<wire::custom_field::SearchResults>(b);
     b = add::<wire::interaction::InteractionType>(b);
     b = add::<wire::interaction::Interaction>(b);
     b = add::<wire::interaction::InteractionCreate>(b);
@@ -682,6 +693,7 @@ mod tests {
     use moss_domain::commitment::Commitment;
     use moss_domain::company::Company;
     use moss_domain::contact::Contact;
+    use moss_domain::custom_field::CustomField;
     use moss_domain::deal::Deal;
     use moss_domain::followup::FollowUp;
     use moss_domain::interaction::Interaction;
@@ -773,6 +785,20 @@ mod tests {
                 "FollowUpUpdate",
                 properties::<wire::engagement::FollowUpUpdate>(),
                 read_by(|b| drop(records::read_update::<FollowUp>(b))),
+            ),
+            (
+                "CustomFieldCreate",
+                properties::<wire::custom_field::CustomFieldCreate>(),
+                read_by(|b| drop(records::read_create::<CustomField>(b))),
+            ),
+            (
+                "CustomFieldUpdate",
+                properties::<wire::custom_field::CustomFieldUpdate>(),
+                // The frozen fields are read only to be refused ("cannot be changed").
+                read_by(|b| drop(records::read_update::<CustomField>(b)))
+                    .into_iter()
+                    .filter(|f| !["entity_type", "field_name", "field_type"].contains(&f.as_str()))
+                    .collect(),
             ),
             (
                 "ContactMerge",

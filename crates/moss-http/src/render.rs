@@ -23,6 +23,7 @@ impl Renderer for JsonRenderer {
             Snapshot::Interaction(i) => i.render(),
             Snapshot::Commitment(c) => c.render(),
             Snapshot::FollowUp(f) => f.render(),
+            Snapshot::CustomField(d) => d.render(),
         };
         json.to_string()
     }

@@ -159,6 +159,47 @@ diesel::table! {
         names -> Text,
         keys -> Text,
         other -> Text,
+        label -> Text,
+        exact -> Text,
+    }
+}
+
+diesel::table! {
+    /// Custom-field definitions (a record resource).
+    custom_field_definitions (id) {
+        id -> Text,
+        workspace_id -> Text,
+        entity_type -> Text,
+        field_name -> Text,
+        name_key -> Text,
+        field_label -> Text,
+        field_type -> Text,
+        field_options -> Nullable<Text>,
+        required -> Bool,
+        display_order -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The typed values of defined custom fields (a multiselect: one row per option).
+    custom_field_values (record_id, field_id, ord) {
+        record_id -> Text,
+        field_id -> Text,
+        ord -> Integer,
+        workspace_id -> Text,
+        value_text -> Nullable<Text>,
+        value_number -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    /// Deleted definitions whose values are still to be reclaimed.
+    custom_field_purges (field_id) {
+        field_id -> Text,
+        workspace_id -> Text,
+        deleted_at -> Timestamp,
     }
 }
 
@@ -214,6 +255,9 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     search_documents,
+    custom_field_definitions,
+    custom_field_values,
+    custom_field_purges,
     interactions,
     commitments,
     followups,

@@ -157,6 +157,15 @@ impl Tx for DieselTx<'_> {
     fn activity(&mut self) -> &mut dyn ActivityRepo {
         self
     }
+    fn search(&mut self) -> &mut dyn moss_domain::search::SearchRepo {
+        self
+    }
+    fn custom_field_definitions(&mut self) -> &mut dyn RecordRepo<moss_domain::custom_field::CustomField> {
+        self
+    }
+    fn custom_fields(&mut self) -> &mut dyn moss_domain::custom_field::CustomFieldRepo {
+        self
+    }
     fn tags(&mut self) -> &mut dyn TagRepo {
         self
     }

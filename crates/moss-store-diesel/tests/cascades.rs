@@ -103,6 +103,15 @@ impl Tx for FailingContactDelete<'_> {
     fn activity(&mut self) -> &mut dyn ActivityRepo {
         self.tx.activity()
     }
+    fn search(&mut self) -> &mut dyn moss_domain::search::SearchRepo {
+        self.tx.search()
+    }
+    fn custom_field_definitions(&mut self) -> &mut dyn RecordRepo<moss_domain::custom_field::CustomField> {
+        self.tx.custom_field_definitions()
+    }
+    fn custom_fields(&mut self) -> &mut dyn moss_domain::custom_field::CustomFieldRepo {
+        self.tx.custom_fields()
+    }
     fn tags(&mut self) -> &mut dyn TagRepo {
         self.tx.tags()
     }

@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// Seconds a request waits for a database connection before answering 503 (at least 1).
     #[arg(long, env = "MOSS_DB_TIMEOUT", default_value_t = 5, value_parser = at_least("MOSS_DB_TIMEOUT", 1u64))]
     pub db_timeout: u64,
+    /// Seconds between passes that reclaim the stored values of deleted custom-field
+    /// definitions (their values vanish from reads at once; at least 1).
+    #[arg(long, env = "MOSS_RECLAIM_INTERVAL", default_value_t = 5, value_parser = at_least("MOSS_RECLAIM_INTERVAL", 1u64))]
+    pub reclaim_interval: u64,
     /// Apply pending migrations at start (`--migrate false` / MOSS_MIGRATE=false to skip).
     #[arg(long, env = "MOSS_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
     pub migrate: bool,

@@ -501,6 +501,7 @@ fn serve(url: &str, args: ServeArgs) -> Outcome {
         handle_signals: true,
         db_threads: usize::try_from(args.db_pool_size).unwrap_or(usize::MAX),
         db_timeout: Duration::from_secs(args.db_timeout),
+        reclaim_every: Duration::from_secs(args.reclaim_interval),
     };
     let bind = bind_addresses(&args.bind)?;
     let pool = PoolSettings {

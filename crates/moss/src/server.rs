@@ -42,6 +42,9 @@ pub struct ServerSettings {
     pub db_threads: usize,
     /// How long a request waits for a database connection (`MOSS_DB_TIMEOUT`).
     pub db_timeout: Duration,
+    /// How often the values of deleted custom-field definitions are reclaimed
+    /// (`MOSS_RECLAIM_INTERVAL`).
+    pub reclaim_every: Duration,
 }
 
 impl Default for ServerSettings {
@@ -59,6 +62,7 @@ impl Default for ServerSettings {
             handle_signals: true,
             db_threads: moss_http::DEFAULT_DB_THREADS,
             db_timeout: Duration::from_secs(5),
+            reclaim_every: Duration::from_secs(5),
         }
     }
 }
@@ -91,6 +95,7 @@ pub fn build(listener: TcpListener, store: Arc<dyn Store>, settings: ServerSetti
             shutdown_timeout: settings.shutdown_timeout,
         },
     )?;
+    actix_web::rt::spawn(reclaim_loop(store.clone(), settings.reclaim_every));
     actix_web::rt::spawn(cleanup_loop(store, limits));
     if settings.handle_signals {
         let handle = server.handle();
@@ -124,6 +129,60 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+/// Values of deleted custom-field definitions reclaimed per transaction.
+const RECLAIM_BATCH: i64 = 10_000;
+
+/// Every `every`, for as long as the server runs: deletes the stored values of deleted
+/// custom-field definitions, [`RECLAIM_BATCH`] per transaction, until none is left. (Reads
+/// stopped showing them when the definition was deleted.) Several instances may run it at once:
+/// each batch deletes what is still there.
+async fn reclaim_loop(store: Arc<dyn Store>, every: Duration) {
+    let mut tick = actix_web::rt::time::interval_at(actix_web::rt::time::Instant::now() + every, every);
+    loop {
+        tick.tick().await;
+        // A read first: a transaction only when there is something to reclaim.
+        let check = store.clone();
+        let pending = actix_web::web::block(move || {
+            let mut pending = false;
+            check
+                .run(Mode::Read, &mut |tx| {
+                    pending = tx.custom_fields().purge_pending()?;
+                    Ok(())
+                })
+                .map(|()| pending)
+        })
+        .await;
+        if !matches!(pending, Ok(Ok(true))) {
+            continue;
+        }
+        loop {
+            let store = store.clone();
+            let reclaimed = actix_web::web::block(move || {
+                let mut n = 0;
+                store
+                    .run(Mode::Write, &mut |tx| {
+                        n = tx.custom_fields().purge(RECLAIM_BATCH)?;
+                        Ok(())
+                    })
+                    .map(|()| n)
+            })
+            .await;
+            match reclaimed {
+                Ok(Ok(0)) => break,
+                Ok(Ok(n)) => tracing::info!(reclaimed = n, "reclaimed values of deleted custom fields"),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "reclaiming custom-field values failed");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reclaiming custom-field values failed");
+                    break;
+                }
+            }
+        }
     }
 }
 

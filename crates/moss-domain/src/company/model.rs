@@ -103,6 +103,7 @@ impl Record for Company {
     type Sort = CompanySort;
     const KIND: &'static str = "company";
     const NAME: &'static str = "Company";
+    const ENTITY: Option<crate::custom_field::EntityType> = Some(crate::custom_field::EntityType::Companies);
 
     crate::record_accessors!(Company, companies);
 

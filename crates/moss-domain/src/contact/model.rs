@@ -97,6 +97,7 @@ impl Record for Contact {
     type Sort = ContactSort;
     const KIND: &'static str = "contact";
     const NAME: &'static str = "Contact";
+    const ENTITY: Option<crate::custom_field::EntityType> = Some(crate::custom_field::EntityType::Contacts);
 
     crate::record_accessors!(Contact, contacts);
 

@@ -268,6 +268,7 @@ impl Record for Deal {
     type Sort = DealSort;
     const KIND: &'static str = "deal";
     const NAME: &'static str = "Deal";
+    const ENTITY: Option<crate::custom_field::EntityType> = Some(crate::custom_field::EntityType::Deals);
 
     crate::record_accessors!(Deal, deals);
 

@@ -26,6 +26,8 @@ pub trait Form {
     fn number(&mut self, name: &'static str) -> Patch<Number>;
     /// A boolean field: absent, `null` or a value.
     fn boolean(&mut self, name: &'static str) -> Patch<bool>;
+    /// A list of strings: absent, `null` or a value.
+    fn strings(&mut self, name: &'static str) -> Patch<Vec<String>>;
 }
 
 /// A record's own fields being read for a create or a PATCH, every bad one reported.
@@ -147,6 +149,58 @@ impl<'a> Fields<'a> {
             Patch::Null if self.creating => None,
             Patch::Null => self.keep(Err(FieldError::new(name, "is required and cannot be null"))),
             Patch::Set(b) => Some(b),
+        }
+    }
+
+    /// A field only a create sets, in a format `parse` checks: required there, and "cannot be
+    /// changed" in a PATCH.
+    pub fn frozen<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        if self.creating {
+            return self.required(name, parse);
+        }
+        if self.form.string(name) != Patch::Absent {
+            self.refuse(name, "cannot be changed");
+        }
+        None
+    }
+
+    /// A list of strings checked by `parse`; `null` in a create is the same as absent.
+    pub fn list<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str, Vec<String>) -> Result<T, Vec<FieldError>>,
+    ) -> Patch<T> {
+        match self.form.strings(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null if self.creating => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Set(items) => match parse(name, items) {
+                Ok(v) => Patch::Set(v),
+                Err(errors) => {
+                    for e in errors {
+                        self.errors.push(e.field, e.message);
+                    }
+                    Patch::Absent
+                }
+            },
+        }
+    }
+
+    /// A number the server defaults when a create leaves it out, never `null` in a PATCH.
+    pub fn defaulted_number<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&str, Number) -> Result<T, FieldError>,
+    ) -> Option<T> {
+        match self.form.number(name) {
+            Patch::Absent => None,
+            Patch::Null if self.creating => None,
+            Patch::Null => self.keep(Err(FieldError::new(name, "is required and cannot be null"))),
+            Patch::Set(n) => self.keep(parse(name, n)),
         }
     }
 

@@ -215,6 +215,8 @@ pub struct ListFilter<F> {
     pub window: Window,
     /// The resource's own filters.
     pub own: F,
+    /// Filters and sort on defined custom fields.
+    pub custom: crate::custom_field::CustomQuery,
 }
 
 impl<F: Default + PartialEq> ListFilter<F> {
@@ -225,6 +227,7 @@ impl<F: Default + PartialEq> ListFilter<F> {
             tag: tag.map(|t| fold(t.trim())),
             window,
             own,
+            custom: crate::custom_field::CustomQuery::default(),
         }
     }
 
@@ -239,7 +242,7 @@ impl<F: Default + PartialEq> ListFilter<F> {
     }
 
     fn only_words_if_any(&self) -> bool {
-        self.tag.is_none() && self.window.is_open() && self.own == F::default()
+        self.tag.is_none() && self.window.is_open() && self.own == F::default() && self.custom.filters.is_empty()
     }
 }
 
@@ -252,6 +255,11 @@ pub struct SearchText {
     pub keys: String,
     /// Every other searchable field.
     pub other: String,
+    /// The name fields as written, joined by spaces and lower-cased (ASCII, as the lists'
+    /// name sorts): what a search tier is ordered by.
+    pub label: String,
+    /// The first key (email, domain), case-folded: what search's first tier compares `q` to.
+    pub exact: String,
 }
 
 impl SearchText {
@@ -261,9 +269,13 @@ impl SearchText {
         keys: impl IntoIterator<Item = Option<&'a str>>,
         other: impl IntoIterator<Item = Option<&'a str>>,
     ) -> Self {
+        let names: Vec<&str> = names.into_iter().flatten().collect();
+        let keys: Vec<&str> = keys.into_iter().flatten().collect();
         Self {
-            names: search_document(names),
-            keys: search_document(keys),
+            label: names.join(" ").to_ascii_lowercase(),
+            exact: keys.first().map(|k| fold(k)).unwrap_or_default(),
+            names: search_document(names.iter().copied().map(Some)),
+            keys: search_document(keys.iter().copied().map(Some)),
             other: search_document(other),
         }
     }
@@ -299,6 +311,12 @@ pub trait Record: Clone + Debug + PartialEq + Send + Sync + 'static {
     /// Whether it has `tags` and `custom_fields` (an interaction has neither: its bodies refuse
     /// them as unknown fields, and its `Common` keeps them empty).
     const EXTRAS: bool = true;
+    /// The entity type its custom-field definitions name, if it can have defined fields.
+    const ENTITY: Option<crate::custom_field::EntityType> = None;
+    /// What reading it needs.
+    const READ: crate::actor::Permission = crate::actor::Permission::Read;
+    /// What writing it needs (custom-field definitions: the owner).
+    const WRITE: crate::actor::Permission = crate::actor::Permission::Write;
 
     /// Its id.
     fn id(&self) -> Self::Id;

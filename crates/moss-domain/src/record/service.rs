@@ -1,7 +1,8 @@
 //! The use cases every record resource shares, written once.
 
-use crate::actor::{Actor, Permission};
+use crate::actor::Actor;
 use crate::audit::AuditEvent;
+use crate::custom_field::{Touched, check_values};
 use crate::error::{DomainError, Result};
 use crate::id::TypedId;
 use crate::page::{Page, PageRequest};
@@ -40,8 +41,10 @@ fn check_unique<R: Record>(tx: &mut dyn Tx, record: &R, before: Option<&R>) -> R
 /// Creates a record. References are checked first (400 naming the field), then the unique key
 /// (409 naming the record holding it); tags take the workspace's spelling.
 pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, fields: R::Changes, extras: Extras) -> Result<Change<R>> {
-    actor.authorize(Permission::Write)?;
+    actor.authorize(R::WRITE)?;
     let ws = actor.workspace_id;
+    let mut extras = extras;
+    check_values::<R>(tx, ws, &mut extras.custom_fields, Touched::Create)?;
     let at = now();
     let common = Common {
         workspace_id: ws,
@@ -63,7 +66,7 @@ pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, fields: R::Changes, ext
 
 /// One record of the caller's workspace.
 pub fn get<R: Record>(tx: &mut dyn Tx, actor: &Actor, id: R::Id) -> Result<R> {
-    actor.authorize(Permission::Read)?;
+    actor.authorize(R::READ)?;
     R::repo(tx).get(actor.workspace_id, id)?.ok_or_else(not_found::<R>)
 }
 
@@ -74,8 +77,18 @@ pub fn list<R: Record>(
     filter: &ListFilter<R::Filter>,
     page: &PageRequest<R::Sort>,
 ) -> Result<Page<R>> {
-    actor.authorize(Permission::Read)?;
-    R::repo(tx).list(actor.workspace_id, filter, page)
+    actor.authorize(R::READ)?;
+    let ws = actor.workspace_id;
+    if filter.custom.is_empty() {
+        return R::repo(tx).list(ws, filter, page);
+    }
+    let definitions = match R::ENTITY {
+        Some(entity) => tx.custom_fields().definitions(ws, entity)?,
+        None => Vec::new(),
+    };
+    let mut filter = filter.clone();
+    filter.custom.resolve(&definitions)?;
+    R::repo(tx).list(ws, &filter, page)
 }
 
 /// Changes the fields sent. The audit entry lists each changed field's old and new value; a
@@ -87,8 +100,12 @@ pub fn update<R: Record>(
     changes: R::Changes,
     extras: ExtrasPatch,
 ) -> Result<Change<R>> {
-    actor.authorize(Permission::Write)?;
+    actor.authorize(R::WRITE)?;
     let ws = actor.workspace_id;
+    if let Patch::Set(changes) = &extras.custom_fields {
+        let mut unused = std::collections::BTreeMap::new();
+        check_values::<R>(tx, ws, &mut unused, Touched::Names(changes))?;
+    }
     let old = R::repo(tx).get(ws, id)?.ok_or_else(not_found::<R>)?;
     let at = now();
     let mut new = old.clone();
@@ -116,7 +133,7 @@ pub fn update<R: Record>(
 
 /// Deletes a record with its tags and search text.
 pub fn delete<R: Record>(tx: &mut dyn Tx, actor: &Actor, id: R::Id) -> Result<Change<()>> {
-    actor.authorize(Permission::Write)?;
+    actor.authorize(R::WRITE)?;
     let ws = actor.workspace_id;
     // Scoped to the workspace, so for a record that is not there it changes nothing; a 404
     // also undoes whatever it wrote (the mutation's savepoint).

@@ -12,6 +12,7 @@ use std::fmt::Debug;
 use crate::commitment::Commitment;
 use crate::company::Company;
 use crate::contact::Contact;
+use crate::custom_field::CustomField;
 use crate::deal::Deal;
 use crate::followup::FollowUp;
 use crate::interaction::Interaction;
@@ -33,6 +34,8 @@ pub enum Snapshot {
     Commitment(Commitment),
     /// A follow-up.
     FollowUp(FollowUp),
+    /// A custom-field definition.
+    CustomField(CustomField),
 }
 
 /// Renders a record as the API shows it, as JSON text. Implemented once, by the HTTP layer

@@ -16,6 +16,7 @@ use crate::input::Query;
 use crate::{dto, respond};
 
 impl Resource for Company {
+    type Writer = crate::auth::Write;
     const PATH: &'static str = "/companies";
     const ITEM_PATH: &'static str = "/companies/{id}";
     const TAG: &'static str = "Companies";

@@ -15,6 +15,7 @@ use crate::mutation::{Mutation, QueryNames};
 use crate::{dto, respond};
 
 impl Resource for Contact {
+    type Writer = crate::auth::Write;
     const PATH: &'static str = "/contacts";
     const ITEM_PATH: &'static str = "/contacts/{id}";
     const TAG: &'static str = "Contacts";

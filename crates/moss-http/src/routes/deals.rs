@@ -29,6 +29,7 @@ use crate::{dto, respond, wire};
 pub const STAGES: &[&str] = &["lead", "prospect", "negotiation", "won", "lost"];
 
 impl Resource for Deal {
+    type Writer = crate::auth::Write;
     const PATH: &'static str = "/deals";
     const ITEM_PATH: &'static str = "/deals/{id}";
     const TAG: &'static str = "Deals";

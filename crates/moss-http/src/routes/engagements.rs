@@ -29,6 +29,7 @@ const TZ: Filter = Filter {
 const BOOLEAN: &[&str] = &["true", "false"];
 
 impl Resource for Commitment {
+    type Writer = crate::auth::Write;
     const PATH: &'static str = "/commitments";
     const ITEM_PATH: &'static str = "/commitments/{id}";
     const TAG: &'static str = "Commitments";
@@ -70,6 +71,7 @@ impl Resource for Commitment {
 }
 
 impl Resource for FollowUp {
+    type Writer = crate::auth::Write;
     const PATH: &'static str = "/follow-ups";
     const ITEM_PATH: &'static str = "/follow-ups/{id}";
     const TAG: &'static str = "Follow-ups";

@@ -9,6 +9,7 @@ use crate::dto;
 use crate::input::Query;
 
 impl Resource for Interaction {
+    type Writer = crate::auth::Write;
     const PATH: &'static str = "/interactions";
     const ITEM_PATH: &'static str = "/interactions/{id}";
     const TAG: &'static str = "Interactions";

@@ -5,6 +5,7 @@ pub mod activity;
 mod audit;
 mod companies;
 pub mod contacts;
+pub mod custom_fields;
 pub mod deals;
 pub mod engagements;
 mod health;
@@ -326,6 +327,24 @@ pub fn endpoints() -> Vec<Endpoint> {
     )];
     deal_routes.extend(records::crud::<Deal>());
     deal_routes.extend(records::crud::<Interaction>());
+    deal_routes.extend(records::crud::<moss_domain::custom_field::CustomField>());
+    deal_routes.push(ep(
+        Method::GET,
+        "/search",
+        Read,
+        || web::get().to(custom_fields::search),
+        Doc::new(
+            "search",
+            "Search",
+            "Searches contacts, companies, deals and interactions at once: each type's best records, by tier, then name and id.",
+            One("SearchResults"),
+        )
+        .list_of(ListDoc {
+            sorts: Vec::new(),
+            default_sort: "",
+            filters: custom_fields::SEARCH_FILTERS.to_vec(),
+        }),
+    ));
     deal_routes.extend(engagements::routes());
     for (path, tag, operation, summary, route) in [
         (

@@ -4,6 +4,7 @@
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
+use moss_domain::custom_field::CustomQuery;
 use moss_domain::engagement::{self, Completable};
 use moss_domain::id::TypedId;
 use moss_domain::idempotency::Rendered;
@@ -14,7 +15,7 @@ use moss_domain::{FieldError, Permission};
 use serde_json::Value;
 
 use super::{Answer, Doc, Endpoint, ListDoc, PREFIX, ep, path_id};
-use crate::auth::{Caller, Read, Write};
+use crate::auth::{Access, Caller, Read, Write};
 use crate::error::ApiError;
 use crate::input::{Body, PAGINATION, Query};
 use crate::mutation::Mutation;
@@ -46,6 +47,13 @@ pub enum FilterKind {
     AnyOf(&'static [&'static str]),
     /// An IANA time-zone name (`Europe/Paris`); NUL is refused.
     Zone,
+    /// A whole number in this range; NUL is refused.
+    Integer {
+        /// The least.
+        min: i64,
+        /// The most.
+        max: i64,
+    },
 }
 
 /// One query parameter of a list: the one declaration that drives its parsing, its NUL rule
@@ -122,6 +130,9 @@ pub struct Ops {
 
 /// A record resource as the HTTP layer serves it.
 pub trait Resource: Record {
+    /// What its writes need, as the extractor's type: checked after authentication and before
+    /// the body is read (its [`Record::WRITE`], which the use cases check too).
+    type Writer: Access;
     /// The collection path under [`PREFIX`] (`/contacts`).
     const PATH: &'static str;
     /// The record path (`/contacts/{id}`).
@@ -166,6 +177,10 @@ pub fn names(filters: &[Filter]) -> Vec<&'static str> {
         .collect()
 }
 
+/// The prefix of the query parameters that filter on defined custom fields (`cf.tier=gold`),
+/// and of the sort on one (`sort=cf.tier`).
+pub const CUSTOM_PREFIX: &str = "cf.";
+
 /// A record list's parsed query.
 pub type ListQuery<R> = (PageRequest<<R as Record>::Sort>, ListFilter<<R as Record>::Filter>);
 
@@ -173,15 +188,23 @@ pub type ListQuery<R> = (PageRequest<<R as Record>::Sort>, ListFilter<<R as Reco
 pub fn list_query<R: Resource>(req: &HttpRequest, except: &[&str]) -> Result<ListQuery<R>, ApiError> {
     let filters = params::<R>(except);
     let strict: Vec<&str> = filters.iter().filter(|f| f.strict()).map(|f| f.name).collect();
-    let mut q = Query::parse_strict(req, &names(&filters), &strict)?;
+    // Records that can have defined custom fields also take `cf.<name>` and `sort=cf.<name>`.
+    let custom = R::ENTITY.map(|_| CUSTOM_PREFIX);
+    let mut q = Query::parse_list(req, &names(&filters), &strict, custom)?;
+    let mut custom = CustomQuery::default();
+    if R::ENTITY.is_some() {
+        custom.filters = q.prefixed(CUSTOM_PREFIX);
+        custom.sort = q.take_sort_prefixed(CUSTOM_PREFIX);
+    }
     let page = q.page::<R::Sort>();
     let window = Window::parse(|name| q.get(name));
     let window = q.take(window);
     let own = R::filter(&q);
     let own = q.take(own);
-    let filter = window
-        .zip(own)
-        .map(|(window, own)| ListFilter::new(q.get("q"), q.get("tag"), window, own));
+    let filter = window.zip(own).map(|(window, own)| ListFilter {
+        custom,
+        ..ListFilter::new(q.get("q"), q.get("tag"), window, own)
+    });
     q.finish(page.zip(filter))
 }
 
@@ -232,7 +255,7 @@ pub async fn get<R: Resource>(
 }
 
 /// `POST /things`.
-pub async fn create<R: Resource>(m: Mutation<Write>) -> Result<HttpResponse, ApiError> {
+pub async fn create<R: Resource>(m: Mutation<R::Writer>) -> Result<HttpResponse, ApiError> {
     let mut b = m.json()?;
     let parsed = read_create::<R>(&mut b);
     let (new, extras) = b.finish(parsed)?;
@@ -244,7 +267,7 @@ pub async fn create<R: Resource>(m: Mutation<Write>) -> Result<HttpResponse, Api
 }
 
 /// `PATCH /things/{id}`.
-pub async fn update<R: Resource>(m: Mutation<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn update<R: Resource>(m: Mutation<R::Writer>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let mut b = m.json()?;
     let parsed = read_update::<R>(&mut b);
     let (changes, extras) = b.finish(parsed)?;
@@ -298,7 +321,7 @@ pub fn record_answer<R: Resource>(status: u16, location: Option<String>, a: &App
 }
 
 /// `DELETE /things/{id}`.
-pub async fn delete<R: Resource>(m: Mutation<Write>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete<R: Resource>(m: Mutation<R::Writer>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = id::<R>(&path)?;
     m.run(
         move |tx, actor| service::delete::<R>(tx, actor, id),
@@ -310,13 +333,19 @@ pub async fn delete<R: Resource>(m: Mutation<Write>, path: web::Path<String>) ->
 /// The route-table entries of a record resource: list, create, get, update (unless it is
 /// immutable), delete.
 pub fn crud<R: Resource>() -> Vec<Endpoint> {
+    const {
+        assert!(matches!(
+            (R::WRITE, <R::Writer as Access>::PERMISSION),
+            (Permission::Write, Permission::Write) | (Permission::OwnerWrite, Permission::OwnerWrite)
+        ))
+    };
     let ops = R::OPS;
     let (create_body, update_body) = R::BODIES;
     let mut routes = vec![
         ep(
             Method::GET,
             R::PATH,
-            Permission::Read,
+            R::READ,
             || web::get().to(list::<R>),
             Doc::new(ops.list.0, R::TAG, ops.list.1, Answer::List(R::SCHEMA))
                 .list_of(ListDoc::of::<R::Sort>(&params::<R>(&[]))),
@@ -324,7 +353,7 @@ pub fn crud<R: Resource>() -> Vec<Endpoint> {
         ep(
             Method::POST,
             R::PATH,
-            Permission::Write,
+            R::WRITE,
             || web::post().to(create::<R>),
             Doc::new(
                 ops.create.0,
@@ -340,21 +369,21 @@ pub fn crud<R: Resource>() -> Vec<Endpoint> {
         ep(
             Method::GET,
             R::ITEM_PATH,
-            Permission::Read,
+            R::READ,
             || web::get().to(get::<R>),
             Doc::new(ops.get.0, R::TAG, ops.get.1, Answer::One(R::SCHEMA)),
         ),
         ep(
             Method::PATCH,
             R::ITEM_PATH,
-            Permission::Write,
+            R::WRITE,
             || web::patch().to(update::<R>),
             Doc::new(ops.update.0, R::TAG, ops.update.1, Answer::One(R::SCHEMA)).body(update_body),
         ),
         ep(
             Method::DELETE,
             R::ITEM_PATH,
-            Permission::Write,
+            R::WRITE,
             || web::delete().to(delete::<R>),
             Doc::new(ops.delete.0, R::TAG, ops.delete.1, Answer::Deleted),
         ),

@@ -7,6 +7,7 @@
 use std::ops::RangeInclusive;
 
 pub mod activity;
+pub mod custom_field;
 pub mod deal;
 pub mod engagement;
 pub mod interaction;
@@ -1118,7 +1119,8 @@ pub fn example(name: &str) -> Option<Value> {
             return deal::example(name)
                 .or_else(|| interaction::example(name))
                 .or_else(|| engagement::example(name))
-                .or_else(|| activity::example(name));
+                .or_else(|| activity::example(name))
+                .or_else(|| custom_field::example(name));
         }
     })
 }

@@ -5,6 +5,7 @@ mod audit;
 pub(crate) mod commitment;
 pub(crate) mod company;
 pub(crate) mod contact;
+pub(crate) mod custom_field;
 pub(crate) mod deal;
 mod engagement;
 pub(crate) mod followup;
@@ -12,6 +13,7 @@ mod idempotency;
 pub(crate) mod interaction;
 mod key;
 pub(crate) mod record;
+mod search;
 mod tag;
 mod workspace;
 

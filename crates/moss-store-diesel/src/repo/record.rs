@@ -14,7 +14,7 @@ use moss_domain::record::{Common, ListFilter, Record, RecordRepo, SearchText};
 use moss_domain::text::TagName;
 
 use super::tag::{add_record_tags, clear_record_tags, set_record_tags, tags_of, with_joined_tags};
-use super::{count, limits, stored_total};
+use super::{count, custom_field, limits, stored_total};
 use crate::connection::MossConnection;
 use crate::error;
 use crate::schema::search_documents;
@@ -29,6 +29,7 @@ pub const RECORD_TABLES: &[&str] = &[
     "interactions",
     "commitments",
     "followups",
+    "custom_field_definitions",
 ];
 
 /// What a record's table supplies: its row and monomorphic queries ([`record_table!`]).
@@ -90,6 +91,8 @@ struct SearchRow<'a> {
     names: &'a str,
     keys: &'a str,
     other: &'a str,
+    label: &'a str,
+    exact: &'a str,
 }
 
 /// The common fields of a stored record: the row's workspace, tags, custom fields (JSON text)
@@ -128,6 +131,8 @@ pub(crate) fn write_search(
         names: &text.names,
         keys: &text.keys,
         other: &text.other,
+        label: &text.label,
+        exact: &text.exact,
     };
     let updated = if new {
         0
@@ -187,10 +192,34 @@ fn count_matches(c: &mut MossConnection, ws: &str, kind: &str, words: &[String])
         .map_err(error::db)
 }
 
+/// The row a record is stored as and, for a record that can have defined custom fields, the
+/// side-table rows of its defined values (its JSON column then keeps only the free-form ones).
+fn stored_row<R: Stored>(
+    c: &mut MossConnection,
+    r: &R,
+    ws: &str,
+    id: &str,
+) -> Result<(R::Row, Option<Vec<custom_field::ValueRow>>)> {
+    let Some(entity) = R::ENTITY else {
+        return Ok((r.to_row(), None));
+    };
+    let (free, values) = custom_field::split(c, ws, id, entity, &r.common().custom_fields)?;
+    if values.is_empty() {
+        return Ok((r.to_row(), Some(values)));
+    }
+    let mut stored = r.clone();
+    stored.common_mut().custom_fields = free;
+    Ok((stored.to_row(), Some(values)))
+}
+
 impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
     fn insert(&mut self, r: &R) -> Result<()> {
         let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
-        R::insert_row(self.conn, &r.to_row()).map_err(error::db)?;
+        let (row, values) = stored_row(self.conn, r, &ws, &id)?;
+        R::insert_row(self.conn, &row).map_err(error::db)?;
+        if let Some(values) = values {
+            custom_field::write_values(self.conn, &id, &values, false)?;
+        }
         // A record with no search text (a commitment, a follow-up) has no entry to write.
         let text = r.search();
         if text != SearchText::default() {
@@ -201,8 +230,14 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
 
     fn update(&mut self, r: &R, before: &R) -> Result<()> {
         let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
-        if R::update_row(self.conn, &r.to_row()).map_err(error::db)? == 0 {
+        let (row, values) = stored_row(self.conn, r, &ws, &id)?;
+        if R::update_row(self.conn, &row).map_err(error::db)? == 0 {
             return Err(not_found::<R>());
+        }
+        if let Some(values) = values
+            && r.common().custom_fields != before.common().custom_fields
+        {
+            custom_field::write_values(self.conn, &id, &values, true)?;
         }
         // A stage move, say, changes neither: nothing to write again.
         let text = r.search();
@@ -222,6 +257,9 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
             if R::EXTRAS {
                 clear_record_tags(self.conn, &id)?;
             }
+            if R::ENTITY.is_some() {
+                custom_field::delete_values(self.conn, &id)?;
+            }
             diesel::delete(search_documents::table.filter(search_documents::record_id.eq(&id)))
                 .execute(self.conn)
                 .map_err(error::db)?;
@@ -230,10 +268,20 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
     }
 
     fn get(&mut self, ws: WorkspaceId, id: R::Id) -> Result<Option<R>> {
-        let rows = R::row_with_tags(self.conn, &ws.to_string(), &id.to_string()).map_err(error::db)?;
-        with_joined_tags(rows)
+        let id = id.to_string();
+        let rows = R::row_with_tags(self.conn, &ws.to_string(), &id).map_err(error::db)?;
+        let Some(mut record) = with_joined_tags(rows)
             .map(|(row, names)| R::from_row(row, names))
-            .transpose()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        if R::ENTITY.is_some()
+            && let Some(values) = custom_field::values_of(self.conn, std::slice::from_ref(&id))?.remove(&id)
+        {
+            record.common_mut().custom_fields.extend(values);
+        }
+        Ok(Some(record))
     }
 
     fn id_by_unique(&mut self, ws: WorkspaceId, key: &str) -> Result<Option<R::Id>> {
@@ -261,15 +309,28 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
             R::first_rows(self.conn, &ws, f, page, limit).map_err(error::db)?
         } else {
             let ids = R::page_ids(self.conn, &ws, f, page, limit, offset).map_err(error::db)?;
-            R::rows_by_ids(self.conn, &ws, &ids, page).map_err(error::db)?
+            let mut rows = R::rows_by_ids(self.conn, &ws, &ids, page).map_err(error::db)?;
+            // In the page's order (a custom-field sort is the page query's alone).
+            rows.sort_by_key(|r| ids.iter().position(|id| id == R::row_id(r)));
+            rows
         };
         let ids: Vec<String> = rows.iter().map(|r| R::row_id(r).to_owned()).collect();
         let mut tags = tags_of(self.conn, &ws, &ids)?;
+        let mut values = if R::ENTITY.is_some() && !ids.is_empty() {
+            custom_field::values_of(self.conn, &ids)?
+        } else {
+            std::collections::HashMap::new()
+        };
         let items = rows
             .into_iter()
             .map(|row| {
                 let t = tags.remove(R::row_id(&row)).unwrap_or_default();
-                R::from_row(row, t)
+                let v = values.remove(R::row_id(&row));
+                let mut record = R::from_row(row, t)?;
+                if let Some(v) = v {
+                    record.common_mut().custom_fields.extend(v);
+                }
+                Ok(record)
             })
             .collect::<Result<Vec<R>>>()?;
         Ok(Page { items, total })
@@ -325,7 +386,48 @@ macro_rules! record_table {
             if let Some(t) = &w.updated_before {
                 q = q.filter($table::updated_at.le(naive(t)));
             }
+            for cond in &f.custom.conditions {
+                use diesel::sql_types::{Bool, Double, Text};
+                let head = concat!(
+                    stringify!($table),
+                    ".id IN (SELECT record_id FROM custom_field_values WHERE field_id = "
+                );
+                let literal = diesel::dsl::sql::<Bool>(head).bind::<Text, _>(&cond.field_id);
+                q = match &cond.value {
+                    moss_domain::custom_field::CustomMatch::Text(t) => q.filter(
+                        literal
+                            .sql(" AND substr(value_text, 1, 200) = substr(")
+                            .bind::<Text, _>(t)
+                            .sql(", 1, 200) AND value_text = ")
+                            .bind::<Text, _>(t)
+                            .sql(")"),
+                    ),
+                    moss_domain::custom_field::CustomMatch::Number(n) => {
+                        q.filter(literal.sql(" AND value_number = ").bind::<Double, _>(*n).sql(")"))
+                    }
+                };
+            }
             own_filter(q, &f.own)
+        }
+
+        /// The page's order: `sort=cf.<name>` when asked (nulls last both ways, ties by id),
+        /// else the resource's own.
+        fn sorted<'a>(
+            q: Boxed<'a>,
+            f: &'a moss_domain::record::ListFilter<<$record as moss_domain::record::Record>::Filter>,
+            p: &moss_domain::PageRequest<<$record as moss_domain::record::Record>::Sort>,
+        ) -> Boxed<'a> {
+            use diesel::sql_types::{Bool, Text};
+            let Some(s) = &f.custom.order_by else {
+                return ordered(q, p);
+            };
+            let expr = crate::repo::custom_field::sort_value(stringify!($table), s.numeric);
+            let missing = diesel::dsl::sql::<Bool>(&expr).bind::<Text, _>(&s.field_id).sql(") IS NULL");
+            let value = diesel::dsl::sql::<Text>(&expr).bind::<Text, _>(&s.field_id).sql(")");
+            match p.order {
+                moss_domain::page::SortOrder::Asc => q.order((missing.asc(), value.asc(), $table::id.asc())),
+                moss_domain::page::SortOrder::Desc => q.order((missing.asc(), value.desc(), $table::id.desc())),
+            }
         }
 
         impl crate::repo::record::Stored for $record {
@@ -389,7 +491,7 @@ macro_rules! record_table {
                 p: &moss_domain::PageRequest<Self::Sort>,
                 limit: i64,
             ) -> QueryResult<Vec<$row>> {
-                ordered(filtered(c, ws, f), p)
+                sorted(filtered(c, ws, f), f, p)
                     .select(<$row>::as_select())
                     .limit(limit)
                     .load(c)
@@ -402,7 +504,7 @@ macro_rules! record_table {
                 limit: i64,
                 offset: i64,
             ) -> QueryResult<Vec<String>> {
-                ordered(filtered(c, ws, f), p)
+                sorted(filtered(c, ws, f), f, p)
                     .select($table::id)
                     .limit(limit)
                     .offset(offset)

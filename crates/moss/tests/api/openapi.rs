@@ -427,6 +427,9 @@ fn record_for(collection: &str, contact: &str) -> Value {
         "/api/v1/deals" => json!({ "name": "Initech renewal" }),
         "/api/v1/commitments" => json!({ "contact_id": contact, "description": "Send the deck" }),
         "/api/v1/follow-ups" => json!({ "contact_id": contact, "title": "Call", "due_date": "2026-03-01" }),
+        "/api/v1/custom-fields" => {
+            json!({ "entity_type": "companies", "field_name": "tier", "field_label": "Tier", "field_type": "select", "field_options": ["gold", "silver", "bronze"] })
+        }
         other => panic!("no record body for {other}"),
     }
 }
@@ -487,5 +490,5 @@ fn every_request_example_is_accepted(#[values(SQLITE, POSTGRES)] backend: Backen
             sent += 1;
         }
     }
-    assert_eq!(sent, 16, "every body of the route table was tried");
+    assert_eq!(sent, 18, "every body of the route table was tried");
 }

@@ -21,6 +21,7 @@ fn concrete(path: &str) -> String {
         Some("interactions") => "int",
         Some("commitments") => "cmt",
         Some("follow-ups") => "fup",
+        Some("custom-fields") => "cf",
         other => panic!("no id prefix known for {other:?}: add it here"),
     };
     format!(
@@ -118,10 +119,25 @@ fn the_route_table_has_no_duplicates() {
     }
 }
 
+/// A definition body with a field name of its own (names are unique per entity type).
+fn definition_body() -> serde_json::Value {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    json!({"entity_type": "contacts", "field_name": format!("sample_{n}"), "field_label": "Sample", "field_type": "text"})
+}
+
 /// A request that succeeds on a mutating route (creating what it needs first): path and body.
 fn sample(app: &TestApp, method: &str, path: &str) -> (String, Option<serde_json::Value>) {
     let id_of = |r: serde_json::Value| r["id"].as_str().unwrap().to_owned();
     match (method, path) {
+        ("POST", "/custom-fields") => ("/api/v1/custom-fields".into(), Some(definition_body())),
+        ("PATCH" | "DELETE", "/custom-fields/{id}") => {
+            let r = app.post("/api/v1/custom-fields", definition_body()).send();
+            assert_eq!(r.status, 201, "{}", r.text);
+            let id = id_of(r.body["data"].clone());
+            let body = (method == "PATCH").then(|| json!({"field_label": "Renamed"}));
+            (format!("/api/v1/custom-fields/{id}"), body)
+        }
         ("POST", "/contacts") => ("/api/v1/contacts".into(), Some(json!({"first_name": "Sample"}))),
         ("PATCH", "/contacts/{id}") => {
             let id = id_of(app.contact(json!({"first_name": "S"})));
@@ -326,6 +342,7 @@ fn valid_body(method: &str, path: &str) -> Option<serde_json::Value> {
         ("POST", "/deals/{id}/contacts") => Some(json!({"contact_id": "cnt_01h455vb4pex5vsknk084sn03q"})),
         ("PATCH", "/commitments/{id}") => Some(json!({"due_date": "2026-03-01"})),
         ("PATCH", "/follow-ups/{id}") => Some(json!({"priority": "high"})),
+        ("PATCH", "/custom-fields/{id}") => Some(json!({"field_label": "x"})),
         ("PATCH", "/commitments/{id}/complete" | "/follow-ups/{id}/complete") => Some(json!({})),
         ("GET" | "DELETE", _) => None,
         _ => panic!("no valid body known for {method} {path}: add one here so the route is checked"),
@@ -383,7 +400,17 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
         .body["data"]
         .clone();
     let key = get("/api/v1/keys").body["data"][0].clone();
+    let definition = app
+        .post(
+            "/api/v1/custom-fields",
+            json!({"entity_type": "deals", "field_name": "theirs", "field_label": "Theirs", "field_type": "text"}),
+        )
+        .key(&theirs)
+        .send()
+        .body["data"]
+        .clone();
     let id_for = |path: &str| match path.split('/').nth(1) {
+        Some("custom-fields") => definition["id"].as_str().unwrap().to_owned(),
         Some("interactions") => interaction["id"].as_str().unwrap().to_owned(),
         Some("commitments") => commitment["id"].as_str().unwrap().to_owned(),
         Some("follow-ups") => followup["id"].as_str().unwrap().to_owned(),
@@ -436,8 +463,8 @@ fn every_route_with_an_id_answers_404_for_another_workspaces_record(#[values(SQL
     assert_eq!(get("/api/v1/keys").body["data"][0]["id"], key["id"]);
     assert_eq!(
         get("/api/v1/audit-logs").body["meta"]["total"],
-        7,
-        "only their own seven creations"
+        8,
+        "only their own eight creations"
     );
 }
 

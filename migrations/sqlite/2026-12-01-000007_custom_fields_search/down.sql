@@ -1,0 +1,13 @@
+DROP TRIGGER search_trigrams_update;
+DROP TRIGGER search_trigrams_delete;
+DROP TRIGGER search_trigrams_insert;
+DROP TABLE search_trigrams;
+DROP INDEX search_documents_label;
+ALTER TABLE search_documents DROP COLUMN exact;
+ALTER TABLE search_documents DROP COLUMN label;
+DROP TABLE custom_field_purges;
+DROP TABLE custom_field_values;
+DROP TRIGGER custom_field_definitions_total_delete;
+DROP TRIGGER custom_field_definitions_total_insert;
+DELETE FROM record_totals WHERE resource = 'custom_field_definitions';
+DROP TABLE custom_field_definitions;
