@@ -14,7 +14,7 @@ use crate::actor::Permission;
 use crate::error::{DomainError, Errors, FieldError, Result};
 use crate::id::{CustomFieldId, WorkspaceId};
 use crate::page::SortField;
-use crate::record::{Audited, Common, Diff, Fields, Record, SearchText, UniqueKey};
+use crate::record::{Common, Diff, Fields, Record, SearchText, UniqueKey};
 use crate::store::Tx;
 use crate::text::{MAX_NAME, MAX_NOTES};
 use crate::time::Timestamp;
@@ -159,12 +159,6 @@ impl SortField for CustomFieldSort {
     const DEFAULT: Self = Self::CreatedAt;
 }
 
-impl Audited for Vec<String> {
-    fn audited(&self) -> Value {
-        Value::List(self.iter().cloned().map(Value::String).collect())
-    }
-}
-
 /// A field name: `^[a-z][a-z0-9_]{0,63}$`.
 pub fn field_name(field: &str, raw: &str) -> Result<String, FieldError> {
     let mut chars = raw.chars();
@@ -252,25 +246,21 @@ fn is_date(s: &str) -> bool {
     s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
-/// Which names of a record's `custom_fields` a write touches.
-#[derive(Debug, Clone, Copy)]
+/// The custom fields a write touches.
+#[derive(Debug)]
 pub enum Touched<'a> {
-    /// A create: every name, and every required field must be there.
-    Create,
+    /// A create's: every name, and every required field must be there; a defined name sent as
+    /// `null` is left out (null removes).
+    Create(&'a mut BTreeMap<String, Value>),
     /// A PATCH's or a merge's names, with the values sent (`null` removes).
     Names(&'a BTreeMap<String, Value>),
 }
 
 /// Checks the custom fields a write touches against the definitions of the record's entity
-/// type (names without one stay free-form). In a create, a defined name sent as `null` is left
-/// out (null removes), and every required field must be there; in a PATCH, a required field
-/// cannot be set to `null`. A wrong value is a 400 naming `custom_fields.<name>`.
-pub fn check_values<R: Record>(
-    tx: &mut dyn Tx,
-    ws: WorkspaceId,
-    fields: &mut BTreeMap<String, Value>,
-    touched: Touched<'_>,
-) -> Result<()> {
+/// type (names without one stay free-form): in a create every required field must be there,
+/// and no write may set a required field to `null`. A wrong value is a 400 naming
+/// `custom_fields.<name>`.
+pub fn check_values<R: Record>(tx: &mut dyn Tx, ws: WorkspaceId, touched: Touched<'_>) -> Result<()> {
     let Some(entity) = R::ENTITY else {
         return Ok(());
     };
@@ -278,22 +268,19 @@ pub fn check_values<R: Record>(
     if definitions.is_empty() {
         return Ok(());
     }
+    let (sent, creating) = match &touched {
+        Touched::Create(fields) => (&**fields, true),
+        Touched::Names(names) => (*names, false),
+    };
     let mut e = Errors::new();
+    let mut removed = Vec::new();
     for d in &definitions {
         let path = format!("custom_fields.{}", d.field_name);
-        let sent = match touched {
-            Touched::Create => fields.get(&d.field_name),
-            Touched::Names(names) => names.get(&d.field_name),
-        };
-        match sent {
-            None if d.required && matches!(touched, Touched::Create) => e.push(&path, "is required"),
+        match sent.get(&d.field_name) {
+            None if d.required && creating => e.push(&path, "is required"),
             None => {}
             Some(Value::Null) if d.required => e.push(&path, "is required and cannot be null"),
-            Some(Value::Null) => {
-                if matches!(touched, Touched::Create) {
-                    fields.remove(&d.field_name);
-                }
-            }
+            Some(Value::Null) => removed.push(&d.field_name),
             Some(value) => {
                 if let Err(message) = d.check(value) {
                     e.push(&path, message);
@@ -301,7 +288,13 @@ pub fn check_values<R: Record>(
             }
         }
     }
-    e.finish().map_err(DomainError::Validation)
+    e.finish().map_err(DomainError::Validation)?;
+    if let Touched::Create(fields) = touched {
+        for name in removed {
+            fields.remove(name);
+        }
+    }
+    Ok(())
 }
 
 /// How a list filters and sorts on defined fields: `cf.<name>=<value>` and `sort=cf.<name>`,

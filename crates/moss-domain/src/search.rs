@@ -191,16 +191,10 @@ fn find<R: Record>(tx: &mut dyn Tx, ws: WorkspaceId, q: &SearchQuery) -> Result<
         let near = near_matches(tx, ws, R::KIND, q, wanted - ids.len(), &ids)?;
         ids.extend(near);
     }
-    let mut records = Vec::with_capacity(ids.len());
-    for id in ids {
-        let Some(id) = R::Id::from_typeid(&id) else { continue };
-        // Written in the record's transaction, an index entry always has its record; one
-        // deleted since the index was read is left out.
-        if let Some(r) = R::repo(tx).get(ws, id)? {
-            records.push(r);
-        }
-    }
-    Ok(records)
+    // One read for the hits, in rank order (an index entry is written in its record's
+    // transaction, so every hit has its record).
+    let ids: Vec<R::Id> = ids.iter().filter_map(|id| R::Id::from_typeid(id)).collect();
+    R::repo(tx).get_many(ws, &ids)
 }
 
 fn near_matches(
@@ -222,8 +216,10 @@ fn near_matches(
         let batch = tx
             .search()
             .near_candidates(ws, kind, &long, after.clone(), CANDIDATE_BATCH)?;
-        let last = batch.last().map(|c| (c.label.clone(), c.id.clone()));
         let exhausted = i64::try_from(batch.len()).unwrap_or(i64::MAX) < CANDIDATE_BATCH;
+        let Some(last) = batch.last().map(|c| (c.label.clone(), c.id.clone())) else {
+            return Ok(found);
+        };
         for c in batch {
             if exclude.contains(&c.id) {
                 continue;
@@ -241,10 +237,10 @@ fn near_matches(
                 }
             }
         }
-        if exhausted || last.is_none() {
+        if exhausted {
             return Ok(found);
         }
-        after = last;
+        after = Some(last);
     }
 }
 

@@ -1,5 +1,7 @@
 //! [`DieselStore`]: the domain's [`Store`] port on an r2d2 pool.
 
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Mutex;
 
 use diesel::Connection;
@@ -9,6 +11,7 @@ use moss_domain::audit::AuditRepo;
 use moss_domain::commitment::Commitment;
 use moss_domain::company::Company;
 use moss_domain::contact::Contact;
+use moss_domain::custom_field::{CustomField, EntityType};
 use moss_domain::deal::Deal;
 use moss_domain::deal::ports::DealRepo;
 use moss_domain::engagement::EngagementRepo;
@@ -87,7 +90,7 @@ impl Store for DieselStore {
         let mut pooled = self.pool.get().map_err(error::pool)?;
         let conn: &mut MossConnection = &mut pooled.conn;
         let result = match mode {
-            Mode::Read => work(&mut DieselTx { conn }),
+            Mode::Read => work(&mut DieselTx::new(conn)),
             Mode::Write => {
                 let _writer = self
                     .sqlite_writer
@@ -121,6 +124,31 @@ impl Store for DieselStore {
 /// All repositories on one connection.
 pub(crate) struct DieselTx<'c> {
     pub(crate) conn: &'c mut MossConnection,
+    /// The custom-field definitions read in this unit of work, by workspace and entity type: a
+    /// write checks a record's values against them (the domain) and then stores the record split
+    /// by them (`repo::record`) on one read. Forgotten by every write of a definition and by a
+    /// savepoint rolled back.
+    pub(crate) definitions: HashMap<(String, EntityType), Rc<[CustomField]>>,
+}
+
+impl<'c> DieselTx<'c> {
+    pub(crate) fn new(conn: &'c mut MossConnection) -> Self {
+        Self {
+            conn,
+            definitions: HashMap::new(),
+        }
+    }
+
+    /// The workspace's definitions for an entity type, read once per unit of work.
+    pub(crate) fn definitions_of(&mut self, ws: &str, entity: EntityType) -> Result<Rc<[CustomField]>> {
+        let key = (ws.to_owned(), entity);
+        if let Some(d) = self.definitions.get(&key) {
+            return Ok(d.clone());
+        }
+        let read: Rc<[CustomField]> = crate::repo::custom_field::definitions(self.conn, ws, entity)?.into();
+        self.definitions.insert(key, read.clone());
+        Ok(read)
+    }
 }
 
 impl Tx for DieselTx<'_> {
@@ -181,6 +209,7 @@ impl Tx for DieselTx<'_> {
         match work(self) {
             Ok(()) => TxManager::commit_transaction(self.conn).map_err(error::db),
             Err(e) => {
+                self.definitions.clear();
                 TxManager::rollback_transaction(self.conn).map_err(error::db)?;
                 Err(e)
             }
@@ -203,7 +232,7 @@ fn write_transaction(conn: &mut MossConnection, work: &mut dyn FnMut(&mut dyn Tx
         MossConnection::Pg(_) => TxManager::begin_transaction(conn),
     }
     .map_err(error::db)?;
-    match work(&mut DieselTx { conn }) {
+    match work(&mut DieselTx::new(conn)) {
         Ok(()) => TxManager::commit_transaction(conn).map_err(error::db),
         Err(e) => {
             // A failed rollback leaves the transaction manager broken and the pool then discards

@@ -56,6 +56,9 @@ impl RecordRepo<Contact> for FailingContactDelete<'_> {
     fn get(&mut self, ws: WorkspaceId, id: ContactId) -> Result<Option<Contact>> {
         self.tx.contacts().get(ws, id)
     }
+    fn get_many(&mut self, ws: WorkspaceId, ids: &[ContactId]) -> Result<Vec<Contact>> {
+        self.tx.contacts().get_many(ws, ids)
+    }
     fn id_by_unique(&mut self, ws: WorkspaceId, key: &str) -> Result<Option<ContactId>> {
         self.tx.contacts().id_by_unique(ws, key)
     }

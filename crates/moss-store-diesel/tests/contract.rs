@@ -14,7 +14,8 @@ use moss_domain::actor::{Actor, ActorKind, Role, Scope};
 use moss_domain::audit::{AuditEntry, AuditEvent};
 use moss_domain::company::{Company, CompanyFilter, CompanySort, Domain};
 use moss_domain::contact::{Contact, ContactFilter, ContactSort};
-use moss_domain::id::{AuditId, CompanyId, ContactId, KeyId, MemberId, WorkspaceId};
+use moss_domain::custom_field::{CustomField, EntityType, FieldType};
+use moss_domain::id::{AuditId, CompanyId, ContactId, CustomFieldId, KeyId, MemberId, WorkspaceId};
 use moss_domain::key::{ApiKey, KeySecret, KeySort};
 use moss_domain::page::{Page, PageRequest, SortOrder};
 use moss_domain::record::{Common, ListFilter, Window};
@@ -2220,4 +2221,96 @@ fn touching_a_key_does_not_wait_for_a_locked_row() {
     fx.read(|tx| tx.keys().touch_key(key.id, ts(100), ts(40))).unwrap();
     let used = fx.read(|tx| tx.keys().active_key(ws, key.id)).unwrap().unwrap();
     assert_eq!(used.last_used_at, Some(ts(100)), "and updated once free");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Custom-field values: the typed side table, a definition's delete and the reclaiming after it
+// ---------------------------------------------------------------------------------------------
+
+fn definition(ws: WorkspaceId, name: &str, field_type: FieldType, options: Option<&[&str]>) -> CustomField {
+    CustomField {
+        id: CustomFieldId::generate(),
+        entity_type: EntityType::Contacts,
+        field_name: name.to_owned(),
+        field_label: name.to_owned(),
+        field_type,
+        field_options: options.map(|o| o.iter().map(|s| (*s).to_owned()).collect()),
+        required: false,
+        display_order: 0,
+        common: Common {
+            workspace_id: ws,
+            tags: Vec::new(),
+            custom_fields: BTreeMap::new(),
+            created_at: ts(0),
+            updated_at: ts(0),
+        },
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+fn defined_values_live_in_the_side_table_and_are_reclaimed_after_their_definition(#[case] backend: Backend) {
+    let fx = fixture!(backend);
+    let ws = fx.workspace("acme");
+    let langs = definition(ws, "langs", FieldType::Multiselect, Some(&["en", "fr", "de"]));
+    fx.write(|tx| tx.custom_field_definitions().insert(&langs)).unwrap();
+    let mut ids = Vec::new();
+    for (i, list) in [vec!["en", "fr"], vec!["de"], vec![]].into_iter().enumerate() {
+        let mut c = new_contact(ws, &format!("C{i}"));
+        let list = Value::List(list.into_iter().map(Value::from).collect());
+        c.common.custom_fields = BTreeMap::from([("langs".to_owned(), list), ("free".to_owned(), Value::from("x"))]);
+        ids.push(fx.insert_contact(&c).id);
+    }
+    // One row per option (an empty list: one row holding none); the free-form name stays in
+    // the record's JSON; reads show both.
+    assert_eq!(fx.count_rows("custom_field_values"), 4);
+    let first = fx.contact(ws, ids[0]).unwrap();
+    assert_eq!(
+        first.common.custom_fields["langs"],
+        Value::List(vec![Value::from("en"), Value::from("fr")])
+    );
+    assert_eq!(first.common.custom_fields["free"], Value::from("x"));
+    assert_eq!(
+        fx.contact(ws, ids[2]).unwrap().common.custom_fields["langs"],
+        Value::List(Vec::new())
+    );
+    let many = fx.read(|tx| tx.contacts().get_many(ws, &[ids[2], ids[0]])).unwrap();
+    assert_eq!(many.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2], ids[0]]);
+    assert_eq!(many[1], first);
+
+    // The definition's delete: its values vanish from reads at once, their rows stay until
+    // reclaimed, a batch at a time (each batch takes whole records), then nothing is pending.
+    fx.write(|tx| {
+        assert_eq!(tx.custom_fields().count_values(langs.id)?, 3);
+        tx.custom_fields().schedule_purge(ws, langs.id, ts(1))?;
+        assert!(tx.custom_field_definitions().delete(ws, langs.id)?);
+        Ok(())
+    })
+    .unwrap();
+    let after = fx.contact(ws, ids[0]).unwrap();
+    assert_eq!(
+        after.common.custom_fields,
+        BTreeMap::from([("free".to_owned(), Value::from("x"))])
+    );
+    assert_eq!(after.common.updated_at, first.common.updated_at);
+    assert_eq!(fx.count_rows("custom_field_values"), 4);
+    assert!(fx.read(|tx| tx.custom_fields().purge_pending()).unwrap());
+    let mut passes = Vec::new();
+    loop {
+        let n = fx.write(|tx| tx.custom_fields().purge(1)).unwrap();
+        if n == 0 {
+            break;
+        }
+        assert!(
+            fx.read(|tx| tx.custom_fields().purge_pending()).unwrap(),
+            "done only once a pass finds none"
+        );
+        passes.push(n);
+    }
+    passes.sort_unstable();
+    assert_eq!(passes, [1, 1, 2], "a batch of one takes one whole record");
+    assert!(!fx.read(|tx| tx.custom_fields().purge_pending()).unwrap());
+    assert_eq!(fx.count_rows("custom_field_values"), 0);
+    assert_eq!(fx.count_rows("custom_field_purges"), 0);
 }

@@ -169,8 +169,7 @@ pub fn merge(
         .filter_map(|f| f.strip_prefix("custom_fields."))
         .filter_map(|name| Some((name.to_owned(), merged.common.custom_fields.get(name)?.clone())))
         .collect();
-    let mut unused = BTreeMap::new();
-    crate::custom_field::check_values::<Contact>(tx, ws, &mut unused, crate::custom_field::Touched::Names(&taken))?;
+    crate::custom_field::check_values::<Contact>(tx, ws, crate::custom_field::Touched::Names(&taken))?;
     if dry_run {
         let records = tx.engagements().of_contact(ws, source)?;
         let links = tx.deal_extras().deals_of_contact(ws, source)?;

@@ -178,15 +178,7 @@ impl<'a> Fields<'a> {
             Patch::Absent => Patch::Absent,
             Patch::Null if self.creating => Patch::Absent,
             Patch::Null => Patch::Null,
-            Patch::Set(items) => match parse(name, items) {
-                Ok(v) => Patch::Set(v),
-                Err(errors) => {
-                    for e in errors {
-                        self.errors.push(e.field, e.message);
-                    }
-                    Patch::Absent
-                }
-            },
+            Patch::Set(items) => self.errors.take(parse(name, items)).map_or(Patch::Absent, Patch::Set),
         }
     }
 

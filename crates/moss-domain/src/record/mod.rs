@@ -381,6 +381,9 @@ pub trait RecordRepo<R: Record> {
     fn delete(&mut self, workspace_id: WorkspaceId, id: R::Id) -> Result<bool>;
     /// The record with this id in the workspace, if any.
     fn get(&mut self, workspace_id: WorkspaceId, id: R::Id) -> Result<Option<R>>;
+    /// The records with these ids in the workspace, in the order of `ids`; ids of no record of
+    /// the workspace are left out.
+    fn get_many(&mut self, workspace_id: WorkspaceId, ids: &[R::Id]) -> Result<Vec<R>>;
     /// The id of the record whose [`UniqueKey::key`] is `key`, if any.
     fn id_by_unique(&mut self, workspace_id: WorkspaceId, key: &str) -> Result<Option<R::Id>>;
     /// A page of the workspace's records matching `filter`, with the exact total.
@@ -413,6 +416,12 @@ impl<T: Audited> Audited for Option<T> {
 impl Audited for Vec<TagName> {
     fn audited(&self) -> Value {
         Value::List(self.iter().map(|t| Value::String(t.as_str().to_owned())).collect())
+    }
+}
+
+impl Audited for Vec<String> {
+    fn audited(&self) -> Value {
+        Value::List(self.iter().cloned().map(Value::String).collect())
     }
 }
 

@@ -44,7 +44,7 @@ pub fn create<R: Record>(tx: &mut dyn Tx, actor: &Actor, fields: R::Changes, ext
     actor.authorize(R::WRITE)?;
     let ws = actor.workspace_id;
     let mut extras = extras;
-    check_values::<R>(tx, ws, &mut extras.custom_fields, Touched::Create)?;
+    check_values::<R>(tx, ws, Touched::Create(&mut extras.custom_fields))?;
     let at = now();
     let common = Common {
         workspace_id: ws,
@@ -103,8 +103,7 @@ pub fn update<R: Record>(
     actor.authorize(R::WRITE)?;
     let ws = actor.workspace_id;
     if let Patch::Set(changes) = &extras.custom_fields {
-        let mut unused = std::collections::BTreeMap::new();
-        check_values::<R>(tx, ws, &mut unused, Touched::Names(changes))?;
+        check_values::<R>(tx, ws, Touched::Names(changes))?;
     }
     let old = R::repo(tx).get(ws, id)?.ok_or_else(not_found::<R>)?;
     let at = now();

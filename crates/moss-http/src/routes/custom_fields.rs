@@ -75,7 +75,9 @@ pub const SEARCH_FILTERS: &[Filter] = &[
 
 /// `GET /search`: the best records of each type asked for.
 pub async fn search(caller: Caller<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let input = Query::parse_strict(&req, &["q", "types", "per_type"], &["types", "per_type"]).and_then(|mut q| {
+    let names: Vec<&str> = SEARCH_FILTERS.iter().map(|f| f.name).collect();
+    let strict: Vec<&str> = SEARCH_FILTERS.iter().filter(|f| f.strict()).map(|f| f.name).collect();
+    let input = Query::parse_strict(&req, &names, &strict).and_then(|mut q| {
         let parsed = SearchQuery::parse(q.get("q"), q.get("types"), q.get("per_type"));
         let parsed = q.take(parsed);
         q.finish(parsed)

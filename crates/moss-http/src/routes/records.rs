@@ -189,13 +189,16 @@ pub fn list_query<R: Resource>(req: &HttpRequest, except: &[&str]) -> Result<Lis
     let filters = params::<R>(except);
     let strict: Vec<&str> = filters.iter().filter(|f| f.strict()).map(|f| f.name).collect();
     // Records that can have defined custom fields also take `cf.<name>` and `sort=cf.<name>`.
-    let custom = R::ENTITY.map(|_| CUSTOM_PREFIX);
-    let mut q = Query::parse_list(req, &names(&filters), &strict, custom)?;
-    let mut custom = CustomQuery::default();
-    if R::ENTITY.is_some() {
-        custom.filters = q.prefixed(CUSTOM_PREFIX);
-        custom.sort = q.take_sort_prefixed(CUSTOM_PREFIX);
-    }
+    let prefix = R::ENTITY.map(|_| CUSTOM_PREFIX);
+    let mut q = Query::parse_list(req, &names(&filters), &strict, prefix)?;
+    let custom = match prefix {
+        Some(p) => CustomQuery {
+            filters: q.prefixed(p),
+            sort: q.take_sort_prefixed(p),
+            ..CustomQuery::default()
+        },
+        None => CustomQuery::default(),
+    };
     let page = q.page::<R::Sort>();
     let window = Window::parse(|name| q.get(name));
     let window = q.take(window);

@@ -903,17 +903,20 @@ fn custom_fields_out() -> Schema {
         .into()
 }
 
+/// The names of a `custom_fields` object.
+fn custom_field_names() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_CUSTOM_FIELD_NAME))
+        .pattern(Some(custom_field_name_pattern()))
+}
+
 fn custom_fields_in() -> Schema {
     ObjectBuilder::new()
         .schema_type(nullable_type(Type::Object))
         .additional_properties(Some(custom_field_value()))
-        .property_names(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .min_length(Some(1))
-                .max_length(Some(MAX_CUSTOM_FIELD_NAME))
-                .pattern(Some(custom_field_name_pattern())),
-        ))
+        .property_names(Some(custom_field_names()))
         .max_properties(Some(MAX_CUSTOM_FIELDS))
         .description(Some(
             "At most 100 fields; names 1-64 characters, not blank, without NUL; values are strings (up to \
@@ -930,13 +933,7 @@ fn custom_fields_patch() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .additional_properties(Some(custom_field_value()))
-        .property_names(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .min_length(Some(1))
-                .max_length(Some(MAX_CUSTOM_FIELD_NAME))
-                .pattern(Some(custom_field_name_pattern())),
-        ))
+        .property_names(Some(custom_field_names()))
         .max_properties(Some(MAX_CUSTOM_FIELDS))
         .description(Some(
             "Merged by name into the record's custom fields: each name sent is set, or removed when sent as \

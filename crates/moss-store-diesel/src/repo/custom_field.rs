@@ -176,16 +176,11 @@ fn value_rows(ws: &str, record_id: &str, d: &CustomField, v: &Value) -> Option<V
 /// Splits a record's custom fields into the free-form ones (its JSON column) and the side-table
 /// rows of the defined ones that fit their definition.
 pub(crate) fn split(
-    c: &mut MossConnection,
     ws: &str,
     record_id: &str,
-    entity: EntityType,
+    defined: &[CustomField],
     fields: &BTreeMap<String, Value>,
-) -> Result<(BTreeMap<String, Value>, Vec<ValueRow>)> {
-    if fields.is_empty() {
-        return Ok((BTreeMap::new(), Vec::new()));
-    }
-    let defined = definitions(c, ws, entity)?;
+) -> (BTreeMap<String, Value>, Vec<ValueRow>) {
     let mut free = BTreeMap::new();
     let mut rows = Vec::new();
     for (name, v) in fields {
@@ -200,7 +195,7 @@ pub(crate) fn split(
             }
         }
     }
-    Ok((free, rows))
+    (free, rows)
 }
 
 /// Replaces a record's side-table rows.
@@ -272,7 +267,7 @@ pub(crate) fn sort_value(table: &str, numeric: bool) -> String {
 
 impl CustomFieldRepo for DieselTx<'_> {
     fn definitions(&mut self, ws: WorkspaceId, entity: EntityType) -> Result<Vec<CustomField>> {
-        definitions(self.conn, &ws.to_string(), entity)
+        Ok(self.definitions_of(&ws.to_string(), entity)?.to_vec())
     }
 
     fn holding(&mut self, field: CustomFieldId, option: &str) -> Result<u64> {
@@ -378,29 +373,29 @@ impl CustomFieldRepo for DieselTx<'_> {
             .map_err(error::db)?;
         let mut removed = 0;
         for field in pending {
-            let ids: Vec<(String, i32)> = vals::table
-                .filter(vals::field_id.eq(&field))
-                .select((vals::record_id, vals::ord))
-                .limit(batch - i64::try_from(removed).unwrap_or(0))
-                .load(self.conn)
-                .map_err(error::db)?;
-            let records: Vec<&str> = ids.iter().map(|(r, _)| r.as_str()).collect();
-            let n = diesel::delete(
-                vals::table
-                    .filter(vals::field_id.eq(&field))
-                    .filter(vals::record_id.eq_any(&records)),
-            )
-            .execute(self.conn)
+            let left = batch - i64::try_from(removed).unwrap_or(i64::MAX);
+            if left <= 0 {
+                break;
+            }
+            // The values of up to `left` records, by the field's index; a field with none left
+            // is done.
+            let n = crate::repo::on_backend!(&mut *self.conn, |c| {
+                diesel::sql_query(
+                    "DELETE FROM custom_field_values WHERE field_id = $1 AND record_id IN \
+                     (SELECT record_id FROM custom_field_values WHERE field_id = $2 LIMIT $3)",
+                )
+                .bind::<diesel::sql_types::Text, _>(&field)
+                .bind::<diesel::sql_types::Text, _>(&field)
+                .bind::<diesel::sql_types::BigInt, _>(left)
+                .execute(c)
+            })
             .map_err(error::db)?;
-            removed += u64::try_from(n).unwrap_or(0);
-            if ids.is_empty() {
+            if n == 0 {
                 diesel::delete(custom_field_purges::table.filter(custom_field_purges::field_id.eq(&field)))
                     .execute(self.conn)
                     .map_err(error::db)?;
             }
-            if i64::try_from(removed).unwrap_or(i64::MAX) >= batch {
-                break;
-            }
+            removed += u64::try_from(n).unwrap_or(0);
         }
         Ok(removed)
     }

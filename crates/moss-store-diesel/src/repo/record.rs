@@ -7,6 +7,7 @@
 
 use diesel::prelude::*;
 use moss_domain::Result;
+use moss_domain::custom_field::CustomField;
 use moss_domain::id::{TypedId, WorkspaceId};
 use moss_domain::page::{Page, PageRequest};
 use moss_domain::record::service::not_found;
@@ -192,31 +193,72 @@ fn count_matches(c: &mut MossConnection, ws: &str, kind: &str, words: &[String])
         .map_err(error::db)
 }
 
-/// The row a record is stored as and, for a record that can have defined custom fields, the
-/// side-table rows of its defined values (its JSON column then keeps only the free-form ones).
-fn stored_row<R: Stored>(
-    c: &mut MossConnection,
-    r: &R,
-    ws: &str,
-    id: &str,
-) -> Result<(R::Row, Option<Vec<custom_field::ValueRow>>)> {
-    let Some(entity) = R::ENTITY else {
-        return Ok((r.to_row(), None));
-    };
-    let (free, values) = custom_field::split(c, ws, id, entity, &r.common().custom_fields)?;
-    if values.is_empty() {
-        return Ok((r.to_row(), Some(values)));
+impl DieselTx<'_> {
+    /// The row a record is stored as and, for a record that can have defined custom fields, the
+    /// side-table rows of its defined values (its JSON column then keeps only the free-form ones).
+    fn stored_row<R: Stored>(
+        &mut self,
+        r: &R,
+        ws: &str,
+        id: &str,
+    ) -> Result<(R::Row, Option<Vec<custom_field::ValueRow>>)> {
+        let fields = &r.common().custom_fields;
+        let Some(entity) = R::ENTITY else {
+            return Ok((r.to_row(), None));
+        };
+        if fields.is_empty() {
+            return Ok((r.to_row(), Some(Vec::new())));
+        }
+        let defined = self.definitions_of(ws, entity)?;
+        let (free, values) = custom_field::split(ws, id, &defined, fields);
+        if values.is_empty() {
+            return Ok((r.to_row(), Some(values)));
+        }
+        let mut stored = r.clone();
+        stored.common_mut().custom_fields = free;
+        Ok((stored.to_row(), Some(values)))
     }
-    let mut stored = r.clone();
-    stored.common_mut().custom_fields = free;
-    Ok((stored.to_row(), Some(values)))
+
+    /// A write of a definition makes the definitions read in this unit of work stale.
+    fn written<R: Stored>(&mut self) {
+        if R::KIND == CustomField::KIND {
+            self.definitions.clear();
+        }
+    }
+
+    /// The records of these rows, with their tags and defined custom-field values, in the rows'
+    /// order.
+    fn hydrate<R: Stored>(&mut self, ws: &str, rows: Vec<R::Row>) -> Result<Vec<R>> {
+        let ids: Vec<String> = rows.iter().map(|r| R::row_id(r).to_owned()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tags = tags_of(self.conn, ws, &ids)?;
+        let mut values = if R::ENTITY.is_some() {
+            custom_field::values_of(self.conn, &ids)?
+        } else {
+            std::collections::HashMap::new()
+        };
+        rows.into_iter()
+            .map(|row| {
+                let t = tags.remove(R::row_id(&row)).unwrap_or_default();
+                let v = values.remove(R::row_id(&row));
+                let mut record = R::from_row(row, t)?;
+                if let Some(v) = v {
+                    record.common_mut().custom_fields.extend(v);
+                }
+                Ok(record)
+            })
+            .collect()
+    }
 }
 
 impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
     fn insert(&mut self, r: &R) -> Result<()> {
         let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
-        let (row, values) = stored_row(self.conn, r, &ws, &id)?;
+        let (row, values) = self.stored_row(r, &ws, &id)?;
         R::insert_row(self.conn, &row).map_err(error::db)?;
+        self.written::<R>();
         if let Some(values) = values {
             custom_field::write_values(self.conn, &id, &values, false)?;
         }
@@ -230,10 +272,11 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
 
     fn update(&mut self, r: &R, before: &R) -> Result<()> {
         let (ws, id) = (r.common().workspace_id.to_string(), r.id().to_string());
-        let (row, values) = stored_row(self.conn, r, &ws, &id)?;
+        let (row, values) = self.stored_row(r, &ws, &id)?;
         if R::update_row(self.conn, &row).map_err(error::db)? == 0 {
             return Err(not_found::<R>());
         }
+        self.written::<R>();
         if let Some(values) = values
             && r.common().custom_fields != before.common().custom_fields
         {
@@ -253,6 +296,7 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
     fn delete(&mut self, ws: WorkspaceId, id: R::Id) -> Result<bool> {
         let id = id.to_string();
         let n = R::delete_row(self.conn, &ws.to_string(), &id).map_err(error::db)?;
+        self.written::<R>();
         if n > 0 {
             if R::EXTRAS {
                 clear_record_tags(self.conn, &id)?;
@@ -282,6 +326,14 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
             record.common_mut().custom_fields.extend(values);
         }
         Ok(Some(record))
+    }
+
+    fn get_many(&mut self, ws: WorkspaceId, ids: &[R::Id]) -> Result<Vec<R>> {
+        let ws = ws.to_string();
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut rows = R::rows_by_ids(self.conn, &ws, &ids, &PageRequest::first()).map_err(error::db)?;
+        rows.sort_by_key(|r| ids.iter().position(|id| id == R::row_id(r)));
+        self.hydrate::<R>(&ws, rows)
     }
 
     fn id_by_unique(&mut self, ws: WorkspaceId, key: &str) -> Result<Option<R::Id>> {
@@ -314,25 +366,7 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
             rows.sort_by_key(|r| ids.iter().position(|id| id == R::row_id(r)));
             rows
         };
-        let ids: Vec<String> = rows.iter().map(|r| R::row_id(r).to_owned()).collect();
-        let mut tags = tags_of(self.conn, &ws, &ids)?;
-        let mut values = if R::ENTITY.is_some() && !ids.is_empty() {
-            custom_field::values_of(self.conn, &ids)?
-        } else {
-            std::collections::HashMap::new()
-        };
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                let t = tags.remove(R::row_id(&row)).unwrap_or_default();
-                let v = values.remove(R::row_id(&row));
-                let mut record = R::from_row(row, t)?;
-                if let Some(v) = v {
-                    record.common_mut().custom_fields.extend(v);
-                }
-                Ok(record)
-            })
-            .collect::<Result<Vec<R>>>()?;
+        let items = self.hydrate::<R>(&ws, rows)?;
         Ok(Page { items, total })
     }
 }

@@ -1447,3 +1447,35 @@ fn another_workspaces_definitions_are_invisible_and_check_nothing(#[values(SQLIT
     let r = app.get(&cf_path(&theirs)).key(&other).send();
     assert_eq!((r.status, &r.body["data"]), (200, &theirs), "{}", r.text);
 }
+
+/// `moss serve` reclaims a deleted definition's stored values in the background, every
+/// `MOSS_RECLAIM_INTERVAL` (here 1 s), while reads stopped showing them at the delete.
+#[rstest]
+fn the_server_reclaims_a_deleted_definitions_values(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    use moss_domain::id::{CustomFieldId, TypedId};
+    let mut options = Options::default();
+    options.settings.reclaim_every = Duration::from_secs(1);
+    let Some(app) = TestApp::start_with(backend, options) else {
+        return;
+    };
+    let r = app
+        .post(CF, json!({"entity_type": "contacts", "field_name": "tier", "field_label": "Tier", "field_type": "select", "field_options": ["gold", "silver"]}))
+        .send();
+    assert_eq!(r.status, 201, "{}", r.text);
+    let field = CustomFieldId::from_typeid(r.body["data"]["id"].as_str().unwrap()).unwrap();
+    for i in 0..3 {
+        app.contact(json!({"first_name": format!("C{i}"), "custom_fields": {"tier": "gold"}}));
+    }
+    let stored = |app: &TestApp| app.store.read(|tx| tx.custom_fields().count_values(field)).unwrap();
+    assert_eq!(stored(&app), 3);
+    let r = app.delete(&format!("{CF}/{field}")).send();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while stored(&app) > 0 || app.store.read(|tx| tx.custom_fields().purge_pending()).unwrap() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "values still stored 15 s after the delete"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
