@@ -323,8 +323,11 @@ pub struct CustomCondition {
 /// A value as the side table compares it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomMatch {
-    /// Text, select, a multiselect's option, a date.
+    /// A text value (up to 10,000 characters: the index holds its first 200, the row the rest).
     Text(String),
+    /// A select's or a multiselect's option or a date: at most 100 characters, so the index
+    /// alone decides.
+    Short(String),
     /// A number, a checkbox (1 or 0).
     Number(f64),
 }
@@ -371,7 +374,8 @@ impl CustomQuery {
                     _ => Err("must be true or false"),
                 },
                 FieldType::Date if !is_date(raw) => Err("must be a date, YYYY-MM-DD"),
-                _ => Ok(CustomMatch::Text(raw.clone())),
+                FieldType::Text => Ok(CustomMatch::Text(raw.clone())),
+                FieldType::Select | FieldType::Multiselect | FieldType::Date => Ok(CustomMatch::Short(raw.clone())),
             };
             match value {
                 Ok(value) => self.conditions.push(CustomCondition {

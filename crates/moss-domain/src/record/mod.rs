@@ -241,6 +241,16 @@ impl<F: Default + PartialEq> ListFilter<F> {
         !self.words.is_empty() && self.only_words_if_any()
     }
 
+    /// Whether one `cf.<name>` condition is its only filter (a list's total is then the count of
+    /// the side table's matching values).
+    pub fn custom_only(&self) -> bool {
+        self.words.is_empty()
+            && self.tag.is_none()
+            && self.window.is_open()
+            && self.own == F::default()
+            && self.custom.conditions.len() == 1
+    }
+
     fn only_words_if_any(&self) -> bool {
         self.tag.is_none() && self.window.is_open() && self.own == F::default() && self.custom.filters.is_empty()
     }

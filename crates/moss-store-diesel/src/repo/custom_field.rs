@@ -12,7 +12,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use moss_domain::Result;
 use moss_domain::custom_field::{
-    CustomField, CustomFieldFilter, CustomFieldRepo, CustomFieldSort, EntityType, FieldType,
+    CustomCondition, CustomField, CustomFieldFilter, CustomFieldRepo, CustomFieldSort, CustomMatch, EntityType,
+    FieldType,
 };
 use moss_domain::id::{CustomFieldId, WorkspaceId};
 use moss_domain::page::{PageRequest, SortOrder};
@@ -254,6 +255,28 @@ pub(crate) fn values_of(c: &mut MossConnection, ids: &[String]) -> Result<HashMa
         fields.insert(name, value);
     }
     Ok(out)
+}
+
+/// The number of records holding a resolved `cf.<name>` value: its side-table rows (one per
+/// record, a multiselect's one per record and option), counted on the field's index.
+pub(crate) fn count_matching(c: &mut MossConnection, cond: &CustomCondition) -> Result<i64> {
+    use diesel::dsl::{count_star, sql};
+    use diesel::sql_types::{Bool, Text};
+    let q = vals::table
+        .filter(vals::field_id.eq(&cond.field_id))
+        .into_boxed::<MultiBackend>();
+    let q = match &cond.value {
+        CustomMatch::Text(t) => q
+            .filter(
+                sql::<Bool>("substr(value_text, 1, 200) = substr(")
+                    .bind::<Text, _>(t)
+                    .sql(", 1, 200)"),
+            )
+            .filter(vals::value_text.eq(t)),
+        CustomMatch::Short(t) => q.filter(sql::<Bool>("substr(value_text, 1, 200) = ").bind::<Text, _>(t)),
+        CustomMatch::Number(n) => q.filter(vals::value_number.eq(*n)),
+    };
+    q.select(count_star()).first(c).map_err(error::db)
 }
 
 /// The sort expression of `sort=cf.<name>`, up to its bound field id, which the caller binds

@@ -347,6 +347,10 @@ impl<R: Stored> RecordRepo<R> for DieselTx<'_> {
         let ws = ws.to_string();
         let total = if f.keeps_all() {
             stored_total(self.conn, &ws, R::TABLE)?
+        } else if f.custom_only() {
+            // A defined value's rows go with their record: counting the matching values (one
+            // row per record and option) needs no join with the record table.
+            count(custom_field::count_matching(self.conn, &f.custom.conditions[0])?)
         } else if f.words_only() {
             // Every record has its one entry in the index, written in its transaction: counting
             // the matches there needs no join with the record table.
@@ -436,6 +440,9 @@ macro_rules! record_table {
                             .bind::<Text, _>(t)
                             .sql(")"),
                     ),
+                    moss_domain::custom_field::CustomMatch::Short(t) => {
+                        q.filter(literal.sql(" AND substr(value_text, 1, 200) = ").bind::<Text, _>(t).sql(")"))
+                    }
                     moss_domain::custom_field::CustomMatch::Number(n) => {
                         q.filter(literal.sql(" AND value_number = ").bind::<Double, _>(*n).sql(")"))
                     }
