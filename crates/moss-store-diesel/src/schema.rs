@@ -191,6 +191,7 @@ diesel::table! {
         workspace_id -> Text,
         value_text -> Nullable<Text>,
         value_number -> Nullable<Double>,
+        value_key -> Nullable<Text>,
     }
 }
 

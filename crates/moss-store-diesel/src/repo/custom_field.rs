@@ -139,6 +139,13 @@ pub(crate) struct ValueRow {
     workspace_id: String,
     value_text: Option<String>,
     value_number: Option<f64>,
+    value_key: Option<String>,
+}
+
+/// What the side table's text index holds of a text value: its first 200 characters (a text
+/// value may have 10,000, too many for one index entry).
+pub(crate) fn value_key(text: &str) -> String {
+    text.chars().take(200).collect()
 }
 
 /// The side-table rows of one defined value (`None`: it does not fit its definition, and stays
@@ -152,6 +159,7 @@ fn value_rows(ws: &str, record_id: &str, d: &CustomField, v: &Value) -> Option<V
         field_id: d.id.to_string(),
         ord,
         workspace_id: ws.to_owned(),
+        value_key: text.as_deref().map(value_key),
         value_text: text,
         value_number: number,
     };
@@ -260,23 +268,19 @@ pub(crate) fn values_of(c: &mut MossConnection, ids: &[String]) -> Result<HashMa
 /// The number of records holding a resolved `cf.<name>` value: its side-table rows (one per
 /// record, a multiselect's one per record and option), counted on the field's index.
 pub(crate) fn count_matching(c: &mut MossConnection, cond: &CustomCondition) -> Result<i64> {
-    use diesel::dsl::{count_star, sql};
-    use diesel::sql_types::{Bool, Text};
-    let q = vals::table
-        .filter(vals::field_id.eq(&cond.field_id))
-        .into_boxed::<MultiBackend>();
-    let q = match &cond.value {
-        CustomMatch::Text(t) => q
-            .filter(
-                sql::<Bool>("substr(value_text, 1, 200) = substr(")
-                    .bind::<Text, _>(t)
-                    .sql(", 1, 200)"),
-            )
-            .filter(vals::value_text.eq(t)),
-        CustomMatch::Short(t) => q.filter(sql::<Bool>("substr(value_text, 1, 200) = ").bind::<Text, _>(t)),
-        CustomMatch::Number(n) => q.filter(vals::value_number.eq(*n)),
-    };
-    q.select(count_star()).first(c).map_err(error::db)
+    use diesel::dsl::count_star;
+    // Not boxed: each form is a statement the connection prepares once.
+    let of_field = vals::table.filter(vals::field_id.eq(&cond.field_id));
+    match &cond.value {
+        CustomMatch::Text(t) => of_field
+            .filter(vals::value_key.eq(value_key(t)))
+            .filter(vals::value_text.eq(t))
+            .select(count_star())
+            .first(c),
+        CustomMatch::Short(t) => of_field.filter(vals::value_key.eq(t)).select(count_star()).first(c),
+        CustomMatch::Number(n) => of_field.filter(vals::value_number.eq(*n)).select(count_star()).first(c),
+    }
+    .map_err(error::db)
 }
 
 /// The sort expression of `sort=cf.<name>`, up to its bound field id, which the caller binds
@@ -295,15 +299,11 @@ impl CustomFieldRepo for DieselTx<'_> {
 
     fn holding(&mut self, field: CustomFieldId, option: &str) -> Result<u64> {
         use diesel::dsl::sql;
-        use diesel::sql_types::{BigInt, Bool, Text};
+        use diesel::sql_types::BigInt;
+        // Options have at most 100 characters: their key is the whole option.
         let n: i64 = vals::table
             .filter(vals::field_id.eq(field.to_string()))
-            .filter(
-                sql::<Bool>("substr(value_text, 1, 200) = substr(")
-                    .bind::<Text, _>(option)
-                    .sql(", 1, 200)"),
-            )
-            .filter(vals::value_text.eq(option))
+            .filter(vals::value_key.eq(option))
             .select(sql::<BigInt>("COUNT(DISTINCT record_id)"))
             .first(self.conn)
             .map_err(error::db)?;

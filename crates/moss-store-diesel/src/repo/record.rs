@@ -434,14 +434,14 @@ macro_rules! record_table {
                 q = match &cond.value {
                     moss_domain::custom_field::CustomMatch::Text(t) => q.filter(
                         literal
-                            .sql(" AND substr(value_text, 1, 200) = substr(")
-                            .bind::<Text, _>(t)
-                            .sql(", 1, 200) AND value_text = ")
+                            .sql(" AND value_key = ")
+                            .bind::<Text, _>(crate::repo::custom_field::value_key(t))
+                            .sql(" AND value_text = ")
                             .bind::<Text, _>(t)
                             .sql(")"),
                     ),
                     moss_domain::custom_field::CustomMatch::Short(t) => {
-                        q.filter(literal.sql(" AND substr(value_text, 1, 200) = ").bind::<Text, _>(t).sql(")"))
+                        q.filter(literal.sql(" AND value_key = ").bind::<Text, _>(t).sql(")"))
                     }
                     moss_domain::custom_field::CustomMatch::Number(n) => {
                         q.filter(literal.sql(" AND value_number = ").bind::<Double, _>(*n).sql(")"))

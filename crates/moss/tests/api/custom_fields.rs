@@ -1502,3 +1502,20 @@ fn a_cf_only_lists_total_follows_deletes_and_changes(#[values(SQLITE, POSTGRES)]
     assert_eq!(list(&app, "contacts", "order=asc&cf.tier=gold"), ids(&[&a]));
     assert_eq!(list(&app, "contacts", "cf.tier=silver"), ids(&[&c]));
 }
+
+/// A text filter compares the whole value, though the index holds only its first 200
+/// characters: two values alike for 200 characters are told apart.
+#[rstest]
+fn a_text_filter_compares_past_the_indexed_prefix(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let Some(app) = start(backend) else { return };
+    field(&app, "contacts", "note", "text", &[]);
+    let prefix = "x".repeat(200);
+    let a = record(&app, "contacts", json!({"note": format!("{prefix}a")}));
+    let b = record(&app, "contacts", json!({"note": format!("{prefix}b")}));
+    assert_eq!(list(&app, "contacts", &format!("cf.note={prefix}a")), ids(&[&a]));
+    assert_eq!(list(&app, "contacts", &format!("cf.note={prefix}b")), ids(&[&b]));
+    assert_eq!(
+        list(&app, "contacts", &format!("cf.note={prefix}")),
+        Vec::<String>::new()
+    );
+}
